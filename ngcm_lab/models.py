@@ -1,0 +1,228 @@
+"""Models assembled from a grid, an equation, an IMEX integrator and a filter; named cases.
+
+`ShallowWaterModel.from_case("galewsky", "T42")` gives a ready model whose `initial_state` and pure
+`step` compose with `jit`, `grad` and `lax.scan`; `model.run(days=…)` is the friendly forecast loop.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ngcm_lab import cases, forecast, time_integration
+from ngcm_lab.constants import SECONDS_PER_DAY, Scales
+from ngcm_lab.filtering import ExponentialFilter, modal_filter
+from ngcm_lab.shallow_water import ShallowWaterEquations, ShallowWaterState
+from ngcm_lab.spherical_harmonics import Grid
+
+
+@dataclasses.dataclass(frozen=True)
+class ShallowWaterCase:
+    """A named initial condition: `fields(lat, lon)` in SI, optional rotated Coriolis, run length."""
+
+    description: str
+    fields: Callable[[np.ndarray, np.ndarray], cases.ShallowWaterFields]
+    days: float
+    coriolis: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+    max_wind_m_s: float = 100.0  # sets the suggested time step (advective CFL)
+
+
+SHALLOW_WATER_CASES: dict[str, ShallowWaterCase] = {
+    "williamson2": ShallowWaterCase(
+        "Williamson et al. (1992) TC2: steady geostrophic flow", cases.williamson2, 5.0,
+        max_wind_m_s=40.0,
+    ),
+    "williamson5": ShallowWaterCase(
+        "Williamson et al. (1992) TC5: zonal flow over an isolated mountain",
+        cases.williamson5, 15.0, max_wind_m_s=40.0,
+    ),
+    "williamson6": ShallowWaterCase(
+        "Williamson et al. (1992) TC6: Rossby–Haurwitz wave 4", cases.williamson6, 14.0,
+        max_wind_m_s=110.0,
+    ),
+    "galewsky": ShallowWaterCase(
+        "Galewsky et al. (2004): perturbed barotropically unstable jet", cases.galewsky, 6.0,
+        max_wind_m_s=100.0,
+    ),
+    "galewsky_unperturbed": ShallowWaterCase(
+        "Galewsky et al. (2004): balanced jet without the bump (stays zonal)",
+        lambda lat, lon: cases.galewsky(lat, lon, perturbed=False), 6.0, max_wind_m_s=100.0,
+    ),
+}
+
+
+def case_names() -> list[str]:
+    return list(SHALLOW_WATER_CASES)
+
+
+def get_case(name: str) -> ShallowWaterCase:
+    if name not in SHALLOW_WATER_CASES:
+        raise ValueError(f"unknown case {name!r}; valid cases: {', '.join(SHALLOW_WATER_CASES)}")
+    return SHALLOW_WATER_CASES[name]
+
+
+def suggested_dt(grid: Grid, max_wind_m_s: float = 100.0, scales: Scales = Scales()) -> float:
+    """A stable time step in seconds: advective Courant number ≈ 0.6 at the truncation scale.
+
+    Gravity waves are implicit, so the limit is |v| N Δt / a ≲ 1 for the shortest resolved wave;
+    the result is rounded down to a divisor of one hour so that outputs fall on whole hours.
+    """
+    limit = 0.6 * scales.radius / (grid.truncation * max_wind_m_s)
+    divisors = [d for d in range(1, 3601) if 3600 % d == 0 and d <= limit]
+    return float(divisors[-1] if divisors else limit)
+
+
+@dataclasses.dataclass(frozen=True)
+class ShallowWaterModel:
+    """Shallow-water model: SIL3 IMEX stepping of `ShallowWaterEquations` + exponential filter.
+
+    Attributes:
+      equation: the equations (they hold the grid, gravity, mean depth, orography).
+      dt_s: time step in seconds.
+      filter: scale-selective dissipation applied after every step.
+      scales: units used to convert SI ↔ model units.
+      orography_m: orography (m) on the nodal grid, kept for output.
+      initial_state: optional initial state (model units).
+      name: case name, when built from one.
+    """
+
+    equation: ShallowWaterEquations
+    dt_s: float
+    filter: ExponentialFilter = ExponentialFilter()
+    scales: Scales = Scales()
+    orography_m: np.ndarray | None = None
+    initial_state: ShallowWaterState | None = None
+    name: str = ""
+
+    @property
+    def grid(self) -> Grid:
+        return self.equation.grid
+
+    @classmethod
+    def from_fields(
+        cls,
+        fields: cases.ShallowWaterFields,
+        grid: Grid,
+        dt_s: float,
+        *,
+        coriolis_per_s: np.ndarray | None = None,
+        filter: ExponentialFilter = ExponentialFilter(),
+        scales: Scales = Scales(),
+        name: str = "",
+    ) -> ShallowWaterModel:
+        """Build a model and its initial state from nodal SI fields on `grid`."""
+        depth = np.asarray(fields.depth, dtype=np.float64)
+        mean_depth_m = float(np.sum(depth * grid.area_weights))
+        orography = np.asarray(fields.orography, dtype=np.float64)
+        has_orography = bool(np.any(orography != 0))
+        equation = ShallowWaterEquations(
+            grid=grid,
+            gravity=scales.gravity / (scales.radius * scales.angular_velocity**2),
+            mean_depth=scales.nondim_length(mean_depth_m),
+            orography=scales.nondim_length(orography) if has_orography else None,
+            coriolis=None if coriolis_per_s is None else scales.nondim_rate(coriolis_per_s),
+        )
+        model = cls(equation, float(dt_s), filter, scales, orography, None, name)
+        return dataclasses.replace(model, initial_state=model.encode(fields.u, fields.v, depth))
+
+    @classmethod
+    def from_case(
+        cls,
+        case: str,
+        resolution: str | Grid = "T42",
+        dt: float | None = None,
+        dtype: Any = np.float32,
+        *,
+        filter: ExponentialFilter = ExponentialFilter(),
+    ) -> ShallowWaterModel:
+        """Model for a named case (see `case_names()`) at a named resolution; dt in seconds."""
+        spec = get_case(case)
+        grid = resolution if isinstance(resolution, Grid) else Grid.from_name(resolution, dtype)
+        lat, lon = grid.latitudes[:, None], grid.longitudes[None, :]
+        dt_s = suggested_dt(grid, spec.max_wind_m_s) if dt is None else float(dt)
+        if not dt_s > 0:
+            raise ValueError(f"time step must be positive, got {dt_s} s")
+        coriolis = None if spec.coriolis is None else spec.coriolis(lat, lon)
+        return cls.from_fields(
+            spec.fields(lat, lon), grid, dt_s, coriolis_per_s=coriolis, filter=filter, name=case
+        )
+
+    # ------------------------------------------------------------------ SI ↔ model state
+    def encode(self, u_m_s: np.ndarray, v_m_s: np.ndarray, depth_m: np.ndarray) -> ShallowWaterState:
+        """Model state from nodal SI wind (m s⁻¹) and fluid depth (m)."""
+        s, grid = self.scales, self.grid
+        u = jnp.asarray(s.nondim_velocity(np.asarray(u_m_s, np.float64)), grid.dtype)
+        v = jnp.asarray(s.nondim_velocity(np.asarray(v_m_s, np.float64)), grid.dtype)
+        vorticity, divergence = grid.vort_div_from_uv(u, v)
+        height = s.nondim_length(np.asarray(depth_m, np.float64)) - self.equation.mean_depth
+        height = grid.truncate(grid.to_modal(jnp.asarray(height, grid.dtype)))
+        return ShallowWaterState(vorticity, divergence, height.at[0, 0].set(0.0))
+
+    def decode(self, state: ShallowWaterState) -> dict[str, np.ndarray]:
+        """Nodal SI fields: u, v (m s⁻¹), depth h (m), vorticity and divergence (s⁻¹)."""
+        s, grid = self.scales, self.grid
+        u, v = grid.uv_from_vort_div(state.vorticity, state.divergence)
+        nodal = grid.to_nodal(jnp.stack([state.height, state.vorticity, state.divergence]))
+        return {
+            "u": np.asarray(s.dim_velocity(u), np.float64),
+            "v": np.asarray(s.dim_velocity(v), np.float64),
+            "depth": np.asarray(s.dim_length(nodal[0] + self.equation.mean_depth), np.float64),
+            "vorticity": np.asarray(nodal[1], np.float64) / s.time_unit,
+            "divergence": np.asarray(nodal[2], np.float64) / s.time_unit,
+        }
+
+    # ------------------------------------------------------------------------- stepping
+    @property
+    def step(self) -> Callable[[ShallowWaterState], ShallowWaterState]:
+        """Pure `state -> state` for one time step (IMEX SIL3, then the filter)."""
+        dt = self.scales.nondim_time(self.dt_s)
+        raw = time_integration.imex_rk_sil3(self.equation, dt)
+        return time_integration.with_filters(
+            raw, [modal_filter(self.filter.factors(self.grid), self.grid.dtype)]
+        )
+
+    def steps_for(self, days: float) -> int:
+        n = days * SECONDS_PER_DAY / self.dt_s
+        if abs(n - round(n)) > 1e-6:
+            raise ValueError(f"{days} days is not a whole number of {self.dt_s} s steps")
+        return int(round(n))
+
+    def rollout(self, state: ShallowWaterState, n_steps: int) -> ShallowWaterState:
+        """Differentiable `n_steps`-step forecast (one `lax.scan`)."""
+        return time_integration.repeated(self.step, n_steps)(state)
+
+    def run(
+        self,
+        days: float,
+        *,
+        output_interval_hours: float = 24.0,
+        state: ShallowWaterState | None = None,
+        progress: bool = True,
+        callbacks=(),
+    ) -> forecast.Integration:
+        """Forecast `days` from `state` (default: the initial state), keeping every output."""
+        state = self.initial_state if state is None else state
+        if state is None:
+            raise ValueError("no state given and the model has no initial_state")
+        per_output = self.steps_for(output_interval_hours / 24.0)
+        return forecast.integrate(
+            jax.jit(self.step), state, dt_s=self.dt_s, n_steps=self.steps_for(days),
+            steps_per_output=per_output, progress=progress,
+            description=self.name or "shallow water", callbacks=callbacks,
+        )
+
+    # ----------------------------------------------------------------------- diagnostics
+    def total_mass(self, state: ShallowWaterState) -> float:
+        """Global-mean fluid depth in metres (proportional to total mass)."""
+        mean_height = float(np.real(state.height[..., 0, 0])) / np.sqrt(2.0)
+        return self.scales.dim_length(self.equation.mean_depth + mean_height)
+
+    def energy_spectrum(self, state: ShallowWaterState) -> np.ndarray:
+        """Global-mean kinetic energy per unit mass (m² s⁻²) by total wavenumber 0…N+1."""
+        spectrum = self.grid.kinetic_energy_spectrum(state.vorticity, state.divergence)
+        return spectrum * self.scales.velocity_unit**2
