@@ -86,7 +86,7 @@ class ShallowWaterModel:
       dt_s: time step in seconds.
       filter: scale-selective dissipation applied after every step.
       scales: units used to convert SI ↔ model units.
-      orography_m: orography (m) on the nodal grid, kept for output.
+      orography_m: orography h_s (m) on the nodal grid as the model sees it (truncated at N).
       initial_state: optional initial state (model units).
       name: case name, when built from one.
     """
@@ -127,7 +127,10 @@ class ShallowWaterModel:
             orography=scales.nondim_length(orography) if has_orography else None,
             coriolis=None if coriolis_per_s is None else scales.nondim_rate(coriolis_per_s),
         )
-        model = cls(equation, float(dt_s), filter, scales, orography, None, name)
+        # Keep the orography the model actually sees (spectrally truncated) for output.
+        seen = grid.to_nodal(grid.truncate(grid.to_modal(jnp.asarray(orography, grid.dtype))))
+        seen = np.asarray(seen, np.float64) if has_orography else np.zeros(grid.nodal_shape)
+        model = cls(equation, float(dt_s), filter, scales, seen, None, name)
         return dataclasses.replace(model, initial_state=model.encode(fields.u, fields.v, depth))
 
     @classmethod
@@ -164,14 +167,17 @@ class ShallowWaterModel:
         return ShallowWaterState(vorticity, divergence, height.at[0, 0].set(0.0))
 
     def decode(self, state: ShallowWaterState) -> dict[str, np.ndarray]:
-        """Nodal SI fields: u, v (m s⁻¹), depth h (m), vorticity and divergence (s⁻¹)."""
+        """Nodal SI fields: u, v (m s⁻¹), depth h and free surface h + h_s (m), ζ and δ (s⁻¹)."""
         s, grid = self.scales, self.grid
         u, v = grid.uv_from_vort_div(state.vorticity, state.divergence)
         nodal = grid.to_nodal(jnp.stack([state.height, state.vorticity, state.divergence]))
+        depth = np.asarray(s.dim_length(nodal[0] + self.equation.mean_depth), np.float64)
+        orography = np.zeros(grid.nodal_shape) if self.orography_m is None else self.orography_m
         return {
             "u": np.asarray(s.dim_velocity(u), np.float64),
             "v": np.asarray(s.dim_velocity(v), np.float64),
-            "depth": np.asarray(s.dim_length(nodal[0] + self.equation.mean_depth), np.float64),
+            "depth": depth,
+            "free_surface": depth + orography,
             "vorticity": np.asarray(nodal[1], np.float64) / s.time_unit,
             "divergence": np.asarray(nodal[2], np.float64) / s.time_unit,
         }

@@ -334,6 +334,26 @@ class Grid:
         divergence, vorticity = self.div_curl_cos_lat(u * cos_lat, v * cos_lat)
         return self.truncate(vorticity), self.truncate(divergence)
 
+    def evaluate_at(self, modal: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """Evaluate modal fields `(..., M, K)` at arbitrary points (radians), in float64 numpy.
+
+        Exact spectral interpolation: used to compare runs at different resolutions (a
+        high-resolution reference evaluated on a coarse model's grid). `lat` and `lon` are 1-D;
+        the result has shape `(..., len(lat), len(lon))`.
+        """
+        modal = np.asarray(modal, dtype=np.complex128)
+        big_m, big_k = self.modal_shape
+        p = legendre.associated_legendre(np.sin(np.asarray(lat, np.float64)), big_m - 1,
+                                         self.truncation + 1)
+        n_index = np.minimum(self.total_wavenumber, self.truncation + 1)
+        table = np.take_along_axis(p, n_index[:, None, :], axis=2)  # (M, nlat, K): P_{m+k}^m
+        table = np.where((self.total_wavenumber <= self.truncation + 1)[:, None, :], table, 0.0)
+        fourier = np.einsum("...mk,mjk->...jm", modal, table)
+        m = np.arange(big_m)
+        phase = np.exp(1j * np.asarray(lon, np.float64)[:, None] * m[None, :])  # (nlon, M)
+        weight = np.where(m == 0, 1.0, 2.0)
+        return np.real(np.einsum("...jm,im->...ji", fourier * weight, phase))
+
     # ------------------------------------------------------------------------ diagnostics
     def global_mean(self, nodal: Array) -> Array:
         """Area-weighted mean over the last two (lat, lon) axes."""

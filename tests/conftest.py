@@ -1,0 +1,21 @@
+"""Shared test setup: a non-interactive matplotlib backend and the fast notebook mode.
+
+Set at import time, before matplotlib is imported, and inherited by the notebook kernels that
+nbval starts (notebooks read ``NGCM_LAB_FAST`` to shorten their runs).
+"""
+
+import os
+import sys
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("NGCM_LAB_FAST", "1")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the figures a test opened, so pyplot does not accumulate them across tests."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
