@@ -104,7 +104,7 @@ def integrate(
         unit="day",
         desc=description,
         disable=not progress,
-        bar_format="{l_bar}{bar}| {n:.2f}/{total:.2f} days [{elapsed}<{remaining}, {postfix}]",
+        bar_format="{l_bar}{bar}| {n:.2f}/{total:.2f} days [{elapsed}<{remaining}{postfix}]",
     )
     with bar:
         while done < n_steps:

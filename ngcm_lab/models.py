@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -15,43 +16,58 @@ import jax.numpy as jnp
 import numpy as np
 
 from ngcm_lab import cases, forecast, time_integration
-from ngcm_lab.constants import SECONDS_PER_DAY, Scales
-from ngcm_lab.filtering import ExponentialFilter, modal_filter
+from ngcm_lab.constants import SCALES, SECONDS_PER_DAY, Scales
+from ngcm_lab.filtering import Diffusion, ExponentialFilter, modal_filter
 from ngcm_lab.shallow_water import ShallowWaterEquations, ShallowWaterState
 from ngcm_lab.spherical_harmonics import Grid
+
+Array = jax.Array
 
 
 @dataclasses.dataclass(frozen=True)
 class ShallowWaterCase:
-    """A named initial condition: `fields(lat, lon)` in SI, optional rotated Coriolis, run length."""
+    """A named initial condition: `fields(lat, lon)` in SI, optional rotated f, run length."""
 
     description: str
     fields: Callable[[np.ndarray, np.ndarray], cases.ShallowWaterFields]
     days: float
     coriolis: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
     max_wind_m_s: float = 100.0  # sets the suggested time step (advective CFL)
+    viscosity: Diffusion | None = None  # part of the published set-up where the paper has one
 
 
 SHALLOW_WATER_CASES: dict[str, ShallowWaterCase] = {
     "williamson2": ShallowWaterCase(
-        "Williamson et al. (1992) TC2: steady geostrophic flow", cases.williamson2, 5.0,
+        "Williamson et al. (1992) TC2: steady geostrophic flow",
+        cases.williamson2,
+        5.0,
         max_wind_m_s=40.0,
     ),
     "williamson5": ShallowWaterCase(
         "Williamson et al. (1992) TC5: zonal flow over an isolated mountain",
-        cases.williamson5, 15.0, max_wind_m_s=40.0,
+        cases.williamson5,
+        15.0,
+        max_wind_m_s=40.0,
     ),
     "williamson6": ShallowWaterCase(
-        "Williamson et al. (1992) TC6: Rossby–Haurwitz wave 4", cases.williamson6, 14.0,
+        "Williamson et al. (1992) TC6: Rossby–Haurwitz wave 4",
+        cases.williamson6,
+        14.0,
         max_wind_m_s=110.0,
     ),
     "galewsky": ShallowWaterCase(
-        "Galewsky et al. (2004): perturbed barotropically unstable jet", cases.galewsky, 6.0,
+        "Galewsky et al. (2004): perturbed barotropically unstable jet, ∇² viscosity 1e5 m² s⁻¹",
+        cases.galewsky,
+        6.0,
         max_wind_m_s=100.0,
+        viscosity=Diffusion(1.0e5),
     ),
     "galewsky_unperturbed": ShallowWaterCase(
         "Galewsky et al. (2004): balanced jet without the bump (stays zonal)",
-        lambda lat, lon: cases.galewsky(lat, lon, perturbed=False), 6.0, max_wind_m_s=100.0,
+        lambda lat, lon: cases.galewsky(lat, lon, perturbed=False),
+        6.0,
+        max_wind_m_s=100.0,
+        viscosity=Diffusion(1.0e5),
     ),
 }
 
@@ -66,7 +82,7 @@ def get_case(name: str) -> ShallowWaterCase:
     return SHALLOW_WATER_CASES[name]
 
 
-def suggested_dt(grid: Grid, max_wind_m_s: float = 100.0, scales: Scales = Scales()) -> float:
+def suggested_dt(grid: Grid, max_wind_m_s: float = 100.0, scales: Scales = SCALES) -> float:
     """A stable time step in seconds: advective Courant number ≈ 0.6 at the truncation scale.
 
     Gravity waves are implicit, so the limit is |v| N Δt / a ≲ 1 for the shortest resolved wave;
@@ -79,12 +95,12 @@ def suggested_dt(grid: Grid, max_wind_m_s: float = 100.0, scales: Scales = Scale
 
 @dataclasses.dataclass(frozen=True)
 class ShallowWaterModel:
-    """Shallow-water model: SIL3 IMEX stepping of `ShallowWaterEquations` + exponential filter.
+    """Shallow-water model: SIL3 IMEX stepping of `ShallowWaterEquations`, then spectral filters.
 
     Attributes:
       equation: the equations (they hold the grid, gravity, mean depth, orography).
       dt_s: time step in seconds.
-      filter: scale-selective dissipation applied after every step.
+      filters: scale-selective dissipation applied after every step (their factors multiply).
       scales: units used to convert SI ↔ model units.
       orography_m: orography h_s (m) on the nodal grid as the model sees it (truncated at N).
       initial_state: optional initial state (model units).
@@ -93,7 +109,7 @@ class ShallowWaterModel:
 
     equation: ShallowWaterEquations
     dt_s: float
-    filter: ExponentialFilter = ExponentialFilter()
+    filters: tuple[ExponentialFilter | Diffusion, ...] = (ExponentialFilter(),)
     scales: Scales = Scales()
     orography_m: np.ndarray | None = None
     initial_state: ShallowWaterState | None = None
@@ -111,8 +127,8 @@ class ShallowWaterModel:
         dt_s: float,
         *,
         coriolis_per_s: np.ndarray | None = None,
-        filter: ExponentialFilter = ExponentialFilter(),
-        scales: Scales = Scales(),
+        filters: tuple[ExponentialFilter | Diffusion, ...] = (ExponentialFilter(),),
+        scales: Scales = SCALES,
         name: str = "",
     ) -> ShallowWaterModel:
         """Build a model and its initial state from nodal SI fields on `grid`."""
@@ -130,7 +146,7 @@ class ShallowWaterModel:
         # Keep the orography the model actually sees (spectrally truncated) for output.
         seen = grid.to_nodal(grid.truncate(grid.to_modal(jnp.asarray(orography, grid.dtype))))
         seen = np.asarray(seen, np.float64) if has_orography else np.zeros(grid.nodal_shape)
-        model = cls(equation, float(dt_s), filter, scales, seen, None, name)
+        model = cls(equation, float(dt_s), tuple(filters), scales, seen, None, name)
         return dataclasses.replace(model, initial_state=model.encode(fields.u, fields.v, depth))
 
     @classmethod
@@ -141,9 +157,12 @@ class ShallowWaterModel:
         dt: float | None = None,
         dtype: Any = np.float32,
         *,
-        filter: ExponentialFilter = ExponentialFilter(),
+        filters: tuple[ExponentialFilter | Diffusion, ...] = (ExponentialFilter(),),
     ) -> ShallowWaterModel:
-        """Model for a named case (see `case_names()`) at a named resolution; dt in seconds."""
+        """Model for a named case (see `case_names()`) at a named resolution; dt in seconds.
+
+        The case's published viscosity, if any, is added to `filters`.
+        """
         spec = get_case(case)
         grid = resolution if isinstance(resolution, Grid) else Grid.from_name(resolution, dtype)
         lat, lon = grid.latitudes[:, None], grid.longitudes[None, :]
@@ -151,12 +170,15 @@ class ShallowWaterModel:
         if not dt_s > 0:
             raise ValueError(f"time step must be positive, got {dt_s} s")
         coriolis = None if spec.coriolis is None else spec.coriolis(lat, lon)
+        filters = tuple(filters) + ((spec.viscosity,) if spec.viscosity else ())
         return cls.from_fields(
-            spec.fields(lat, lon), grid, dt_s, coriolis_per_s=coriolis, filter=filter, name=case
+            spec.fields(lat, lon), grid, dt_s, coriolis_per_s=coriolis, filters=filters, name=case
         )
 
     # ------------------------------------------------------------------ SI ↔ model state
-    def encode(self, u_m_s: np.ndarray, v_m_s: np.ndarray, depth_m: np.ndarray) -> ShallowWaterState:
+    def encode(
+        self, u_m_s: np.ndarray, v_m_s: np.ndarray, depth_m: np.ndarray
+    ) -> ShallowWaterState:
         """Model state from nodal SI wind (m s⁻¹) and fluid depth (m)."""
         s, grid = self.scales, self.grid
         u = jnp.asarray(s.nondim_velocity(np.asarray(u_m_s, np.float64)), grid.dtype)
@@ -166,11 +188,22 @@ class ShallowWaterModel:
         height = grid.truncate(grid.to_modal(jnp.asarray(height, grid.dtype)))
         return ShallowWaterState(vorticity, divergence, height.at[0, 0].set(0.0))
 
+    @functools.cached_property
+    def _nodal_fields(self) -> Callable[[ShallowWaterState], tuple[Array, ...]]:
+        """Jitted modal → nodal (u, v, h′, ζ, δ) in model units (one compile per model)."""
+
+        def nodal(state: ShallowWaterState) -> tuple[Array, ...]:
+            grid = self.grid
+            u, v = grid.uv_from_vort_div(state.vorticity, state.divergence)
+            rest = grid.to_nodal(jnp.stack([state.height, state.vorticity, state.divergence]))
+            return u, v, rest[0], rest[1], rest[2]
+
+        return jax.jit(nodal)
+
     def decode(self, state: ShallowWaterState) -> dict[str, np.ndarray]:
         """Nodal SI fields: u, v (m s⁻¹), depth h and free surface h + h_s (m), ζ and δ (s⁻¹)."""
         s, grid = self.scales, self.grid
-        u, v = grid.uv_from_vort_div(state.vorticity, state.divergence)
-        nodal = grid.to_nodal(jnp.stack([state.height, state.vorticity, state.divergence]))
+        u, v, *nodal = (np.asarray(x, np.float64) for x in self._nodal_fields(state))
         depth = np.asarray(s.dim_length(nodal[0] + self.equation.mean_depth), np.float64)
         orography = np.zeros(grid.nodal_shape) if self.orography_m is None else self.orography_m
         return {
@@ -178,19 +211,18 @@ class ShallowWaterModel:
             "v": np.asarray(s.dim_velocity(v), np.float64),
             "depth": depth,
             "free_surface": depth + orography,
-            "vorticity": np.asarray(nodal[1], np.float64) / s.time_unit,
-            "divergence": np.asarray(nodal[2], np.float64) / s.time_unit,
+            "vorticity": nodal[1] / s.time_unit,
+            "divergence": nodal[2] / s.time_unit,
         }
 
     # ------------------------------------------------------------------------- stepping
     @property
     def step(self) -> Callable[[ShallowWaterState], ShallowWaterState]:
-        """Pure `state -> state` for one time step (IMEX SIL3, then the filter)."""
+        """Pure `state -> state` for one time step (IMEX SIL3, then the filters)."""
         dt = self.scales.nondim_time(self.dt_s)
         raw = time_integration.imex_rk_sil3(self.equation, dt)
-        return time_integration.with_filters(
-            raw, [modal_filter(self.filter.factors(self.grid), self.grid.dtype)]
-        )
+        factors = np.prod([f.factors(self.grid, self.dt_s) for f in self.filters], axis=0)
+        return time_integration.with_filters(raw, [modal_filter(factors, self.grid.dtype)])
 
     def steps_for(self, days: float) -> int:
         n = days * SECONDS_PER_DAY / self.dt_s
@@ -217,9 +249,14 @@ class ShallowWaterModel:
             raise ValueError("no state given and the model has no initial_state")
         per_output = self.steps_for(output_interval_hours / 24.0)
         return forecast.integrate(
-            jax.jit(self.step), state, dt_s=self.dt_s, n_steps=self.steps_for(days),
-            steps_per_output=per_output, progress=progress,
-            description=self.name or "shallow water", callbacks=callbacks,
+            jax.jit(self.step),
+            state,
+            dt_s=self.dt_s,
+            n_steps=self.steps_for(days),
+            steps_per_output=per_output,
+            progress=progress,
+            description=self.name or "shallow water",
+            callbacks=callbacks,
         )
 
     # ----------------------------------------------------------------------- diagnostics

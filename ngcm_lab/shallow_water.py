@@ -104,7 +104,7 @@ class ShallowWaterEquations:
         """Solve (I − θG)Y = X per degree: δ − θ g n(n+1) h′ = X_δ, h′ + θ H̄ δ = X_h."""
         n = self.grid.total_wavenumber
         gn = self.gravity * n * (n + 1)
-        theta = step_size
+        theta = float(step_size)
         denominator = jnp.asarray(1.0 + theta * theta * gn * self.mean_depth, dtype=self.grid.dtype)
         gn = jnp.asarray(gn, dtype=self.grid.dtype)
         divergence = (state.divergence + theta * gn * state.height) / denominator

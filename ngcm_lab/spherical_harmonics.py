@@ -292,7 +292,7 @@ class Grid:
         return self.div_cos_lat_modal(f[0], g[0])
 
     def div_cos_lat_modal(self, f: Array, g: Array) -> Array:
-        """`div_cos_lat` from the modal analyses f, g of a/cos²φ and b/cos²φ (batch them yourself)."""
+        """`div_cos_lat` from the modal analyses f, g of a/cos²φ and b/cos²φ (batched by caller)."""
         return (
             self.d_dlon(f)
             + self._coefficient("div_from_above") * _shift_up(g)
@@ -343,8 +343,9 @@ class Grid:
         """
         modal = np.asarray(modal, dtype=np.complex128)
         big_m, big_k = self.modal_shape
-        p = legendre.associated_legendre(np.sin(np.asarray(lat, np.float64)), big_m - 1,
-                                         self.truncation + 1)
+        p = legendre.associated_legendre(
+            np.sin(np.asarray(lat, np.float64)), big_m - 1, self.truncation + 1
+        )
         n_index = np.minimum(self.total_wavenumber, self.truncation + 1)
         table = np.take_along_axis(p, n_index[:, None, :], axis=2)  # (M, nlat, K): P_{m+k}^m
         table = np.where((self.total_wavenumber <= self.truncation + 1)[:, None, :], table, 0.0)

@@ -53,8 +53,8 @@ class ImexTableau:
             raise ValueError("explicit tableau must be strictly lower, implicit lower triangular")
 
 
-# Whitaker & Kar (2013, Mon. Wea. Rev. 141:3426, scheme "SIL3"): three explicit evaluations per step,
-# the scheme NeuralGCM's dynamical core uses. Its final stage equals the update ("stiffly accurate").
+# Whitaker & Kar (2013, Mon. Wea. Rev. 141:3426, scheme "SIL3"): three explicit evaluations per
+# step, as NeuralGCM's dynamical core uses. Its final stage is the update ("stiffly accurate").
 SIL3 = ImexTableau(
     a_explicit=[[0, 0, 0, 0], [1 / 3, 0, 0, 0], [1 / 6, 1 / 2, 0, 0], [1 / 2, -1 / 2, 1, 0]],
     a_implicit=[[0, 0, 0, 0], [1 / 6, 1 / 6, 0, 0], [1 / 3, 0, 1 / 3, 0], [3 / 8, 0, 3 / 8, 1 / 4]],
@@ -73,11 +73,15 @@ EULER = ImexTableau(
 
 def _axpy(base: PyTree, terms: Sequence[tuple[float, PyTree]]) -> PyTree:
     """base + Σ cᵢ·termᵢ over pytrees, skipping zero coefficients at trace time."""
-    terms = [(c, t) for c, t in terms if c != 0]
+    # Python floats are weakly typed in JAX: float32 states stay float32 even with x64 enabled.
+    terms = [(float(c), t) for c, t in terms if c != 0]
     if not terms:
         return base
-    return jax.tree.map(lambda b, *ts: b + sum(c * t for (c, _), t in zip(terms, ts)), base,
-                        *[t for _, t in terms])
+    return jax.tree.map(
+        lambda b, *ts: b + sum(c * t for (c, _), t in zip(terms, ts, strict=True)),
+        base,
+        *[t for _, t in terms],
+    )
 
 
 def imex_runge_kutta(tableau: ImexTableau, equation: ImplicitExplicitODE, dt: float) -> StepFn:
@@ -105,14 +109,16 @@ def imex_runge_kutta(tableau: ImexTableau, equation: ImplicitExplicitODE, dt: fl
                 state,
                 [(a_ex[i, j], f[j]) for j in range(i)] + [(a_im[i, j], g[j]) for j in range(i)],
             )
-            stage = equation.implicit_inverse(rhs, a_im[i, i]) if a_im[i, i] else rhs
+            stage = equation.implicit_inverse(rhs, float(a_im[i, i])) if a_im[i, i] else rhs
             if need_f[i]:
                 f[i] = equation.explicit_terms(stage)
             if need_g[i]:
                 g[i] = equation.implicit_terms(stage)
         if stiffly_accurate:
             return stage
-        return _axpy(state, [(b_ex[i], f[i]) for i in range(s)] + [(b_im[i], g[i]) for i in range(s)])
+        return _axpy(
+            state, [(b_ex[i], f[i]) for i in range(s)] + [(b_im[i], g[i]) for i in range(s)]
+        )
 
     return step
 

@@ -1,0 +1,199 @@
+"""Command line: `ngcm-lab forecast` writes a forecast to netCDF, `ngcm-lab validate` checks a case.
+
+Thin on purpose: parse the arguments, call the package, format the answer. JAX and xarray are
+imported inside the commands, so `--help` and `--version` answer at once.
+
+Exit codes: 0 success (validation passed), 1 the run failed (blow-up, validation not passed,
+file not written), 2 bad usage (unknown case or resolution, invalid numbers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.metadata
+import json
+import math
+import pathlib
+import shlex
+import sys
+import time
+from types import ModuleType
+from typing import Any
+
+PROG = "ngcm-lab"
+
+
+class UsageError(Exception):
+    """Bad command-line input; reported as `error: …` with exit code 2."""
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("ngcm-lab")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (case and resolution names are checked by the package, not here)."""
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Spectral shallow-water model: forecasts and test-case checks."
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    fc = commands.add_parser("forecast", help="run a named case and write it to netCDF")
+    fc.add_argument("--case", required=True, help="case name, e.g. williamson6 or galewsky")
+    fc.add_argument("--resolution", required=True, help="grid name, e.g. T42 or TL63")
+    fc.add_argument("--days", type=float, help="forecast length (default: the case's own)")
+    fc.add_argument("--dt", type=float, help="time step in seconds (default: a stable one)")
+    fc.add_argument("--x64", action="store_true", help="compute in float64 (default float32)")
+    fc.add_argument(
+        "--output-interval-hours",
+        type=float,
+        default=24.0,
+        metavar="H",
+        help="hours between saved states (default 24)",
+    )
+    fc.add_argument("--no-progress", action="store_true", help="no progress bar")
+    fc.add_argument("--output", required=True, metavar="FILE.nc", help="netCDF file to write")
+
+    va = commands.add_parser("validate", help="run a published test case and check its errors")
+    va.add_argument("case", nargs="?", metavar="CASE", help="case to check (see --list)")
+    va.add_argument("--list", action="store_true", help="list the cases and exit")
+    va.add_argument("--resolution", help="grid name (default: the check's own)")
+    va.add_argument("--x64", action="store_true", help="compute in float64 (default float32)")
+    va.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    va.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def _positive(name: str, value: float | None, allow_zero: bool = False) -> None:
+    if value is None:
+        return
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        kind = "non-negative" if allow_zero else "positive"
+        raise UsageError(f"{name} must be a {kind} number, got {value:g}")
+
+
+def _dtype(x64: bool) -> Any:
+    """float64 (enabling JAX's x64 mode first, before any array is built) or float32."""
+    import numpy as np
+
+    if x64:
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+        return np.float64
+    return np.float32
+
+
+def _forecast(args: argparse.Namespace, command_line: str) -> int:
+    started = time.perf_counter()
+    _positive("--days", args.days, allow_zero=True)
+    _positive("--dt", args.dt)
+    _positive("--output-interval-hours", args.output_interval_hours)
+    output = pathlib.Path(args.output)
+    if not output.parent.is_dir():
+        raise UsageError(f"cannot write {output}: directory {output.parent} does not exist")
+
+    from ngcm_lab import forecast, models, xarray_io
+
+    dtype = _dtype(args.x64)
+    case = args.case.strip().lower()
+    try:
+        model = models.ShallowWaterModel.from_case(case, args.resolution, dt=args.dt, dtype=dtype)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    days = models.get_case(case).days if args.days is None else args.days
+    hours = args.output_interval_hours
+    for option, value, in_days in (
+        ("--days", days, days),
+        ("--output-interval-hours", hours, hours / 24),
+    ):
+        try:
+            model.steps_for(in_days)
+        except ValueError as error:
+            raise UsageError(
+                f"{option} {value:g} is not a whole number of {model.dt_s:g} s time steps; "
+                "change it or --dt"
+            ) from error
+
+    try:
+        integration = model.run(days, output_interval_hours=hours, progress=not args.no_progress)
+    except forecast.ForecastBlowUpError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    ds = xarray_io.trajectory_to_dataset(model, integration)
+    ds.attrs["history"] += f"; command: {command_line}"
+    try:
+        ds.to_netcdf(output, engine="h5netcdf")
+    except OSError as error:
+        print(f"error: could not write {output}: {error}", file=sys.stderr)
+        return 1
+    wall = integration.wall_time_s
+    print(
+        f"wrote {output}: {case} at {model.grid.name}, {days:g} days in {wall:.1f} s forecast "
+        f"wall time ({days / max(wall, 1e-9):.2f} sim-days/s), "
+        f"{time.perf_counter() - started:.1f} s in all"
+    )
+    return 0
+
+
+def _load_validation() -> ModuleType:
+    """`ngcm_lab.validation`, looked up at call time (tests substitute a fake module)."""
+    return importlib.import_module("ngcm_lab.validation")
+
+
+def _validate(args: argparse.Namespace) -> int:
+    validation = _load_validation()
+    if args.list:
+        names = validation.case_names()
+        if args.json:
+            print(json.dumps({name: validation.describe(name) for name in names}))
+        else:
+            width = max((len(name) for name in names), default=0)
+            for name in names:
+                print(f"{name:<{width}}  {validation.describe(name)}")
+        return 0
+    if args.case is None:
+        raise UsageError("give a CASE to validate, or --list to see them")
+
+    from ngcm_lab import forecast
+
+    dtype = _dtype(args.x64)
+    try:
+        result = validation.validate(
+            args.case, resolution=args.resolution, dtype=dtype, progress=not args.no_progress
+        )
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    except (forecast.ForecastBlowUpError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(result.to_dict(), default=_json_default) if args.json else result.table())
+    return 0 if result.passed else 1
+
+
+def _json_default(value: Any) -> Any:
+    """numpy scalars and arrays → Python numbers and lists."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `ngcm-lab` console script and `python -m ngcm_lab`; returns exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:  # --help, --version and argparse's own usage errors
+        return exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
+    try:
+        if args.command == "forecast":
+            return _forecast(args, shlex.join([PROG, *argv]))
+        return _validate(args)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,5 @@
+"""ipywidgets front ends (ipywidgets 7.6+ and 8) that drive the models and plots of the package."""
+
+from ngcm_lab.widgets.shallow_water import ShallowWaterExplorer
+
+__all__ = ["ShallowWaterExplorer"]

@@ -1,0 +1,521 @@
+"""`ShallowWaterExplorer`: build, step and run a shallow-water case and watch it evolve.
+
+The widget holds no physics: models come from `ShallowWaterModel.from_case`, time steps from
+`suggested_dt`, diagnostics from the model and figures from `ngcm_lab.plotting`. Everything a
+button does is also a plain method (`build`, `step`, `run`, `stop`), so notebooks and tests can
+drive it without clicking. Errors are shown in the status line, never raised to the student.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import math
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+import jax
+import jax.numpy as jnp
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from ngcm_lab import forecast, time_integration
+from ngcm_lab.constants import SECONDS_PER_DAY
+from ngcm_lab.forecast import ForecastBlowUpError
+from ngcm_lab.models import ShallowWaterModel, case_names, get_case, suggested_dt
+from ngcm_lab.plotting import plot_energy_spectrum, plot_map
+from ngcm_lab.spherical_harmonics import Grid, resolution_names
+from ngcm_lab.widgets._common import estimate_text, resolution_label, show_figure, status_html
+
+
+@dataclasses.dataclass(frozen=True)
+class Variable:
+    """How to show one decoded field: label, display scale, units, diverging colours."""
+
+    label: str
+    scale: float
+    units: str
+    symmetric: bool
+
+
+VARIABLES: dict[str, Variable] = {
+    "vorticity": Variable("relative vorticity ζ", 1e5, "10⁻⁵ s⁻¹", True),
+    "divergence": Variable("divergence δ", 1e6, "10⁻⁶ s⁻¹", True),
+    "u": Variable("zonal wind u", 1.0, "m s⁻¹", True),
+    "v": Variable("meridional wind v", 1.0, "m s⁻¹", True),
+    "depth": Variable("fluid depth h", 1.0, "m", False),
+    "free_surface": Variable("free surface h + hₛ", 1.0, "m", False),
+}
+
+OUTPUT_INTERVALS: list[tuple[str, float]] = [
+    ("1 hour", 3600.0),
+    ("6 hours", 6 * 3600.0),
+    ("1 day", SECONDS_PER_DAY),
+]
+
+
+def format_time(time_s: float) -> str:
+    """Simulated time as ``'day 2, 06:00 (2.25 days)'``."""
+    minutes = int(round(time_s / 60.0))
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"day {days}, {hours:02d}:{minutes:02d} ({time_s / SECONDS_PER_DAY:.3g} days)"
+
+
+def _first_nonfinite_leaf(state: Any) -> str:
+    """Name of the first state variable holding a non-finite value (``'state'`` if none)."""
+    for path, leaf in jax.tree_util.tree_flatten_with_path(state)[0]:
+        if not np.all(np.isfinite(np.asarray(leaf))):
+            return jax.tree_util.keystr(path).lstrip(".")
+    return "state"
+
+
+class ShallowWaterExplorer:
+    """Interactive shallow-water model: choose a case and grid, then build, step and run it.
+
+    Display it as the last expression of a cell (or ``display(explorer.widget)``). Attributes:
+      model: the built `ShallowWaterModel` (None before `build`).
+      state: the current model state; time_s: simulated seconds since the initial state.
+      figure: the matplotlib figure (map and kinetic-energy spectrum) shown in the widget.
+      last_error: the message shown in red in the status line, or None.
+    """
+
+    def __init__(
+        self,
+        case: str = "galewsky",
+        resolution: str = "T42",
+        *,
+        dt: float | None = None,
+        variable: str = "vorticity",
+        interval_hours: float = 6.0,
+        build: bool = True,
+    ) -> None:
+        get_case(case)  # raises a ValueError listing the valid cases
+        Grid.from_name(resolution)  # likewise for resolutions
+        if variable not in VARIABLES:
+            raise ValueError(f"unknown variable {variable!r}; valid: {', '.join(VARIABLES)}")
+        intervals = dict((seconds, label) for label, seconds in OUTPUT_INTERVALS)
+        if interval_hours * 3600.0 not in intervals:
+            raise ValueError(f"interval_hours must be one of {[s / 3600 for s in intervals]}")
+
+        self.model: ShallowWaterModel | None = None
+        self.state: Any = None
+        self.last_error: str | None = None
+        self.field: np.ndarray | None = None  # the map's field (SI units) as last drawn
+        self._steps_done = 0
+        self._built_settings: tuple[str, str, float] | None = None
+        self._advance_cache: dict[int, Callable] = {}
+        self._jit_step: Callable | None = None
+        self._initial_spectrum: np.ndarray | None = None
+        self._seconds_per_step: float | None = None
+        self._max_wind = float("nan")
+        self._lock = threading.RLock()
+        self._stop_event = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._running = False
+
+        self.figure = Figure(figsize=(11.0, 4.0))
+        FigureCanvasAgg(self.figure)
+        self._map_ax, self._spectrum_ax = self._make_axes()
+
+        wide = {"description_width": "initial"}
+        self.resolution = widgets.Dropdown(
+            options=[(resolution_label(name), name) for name in resolution_names()],
+            value=resolution,
+            description="Resolution",
+            style=wide,
+        )
+        self.case = widgets.Dropdown(
+            options=[(f"{name}: {get_case(name).description}", name) for name in case_names()],
+            value=case,
+            description="Case",
+            style=wide,
+            layout=widgets.Layout(width="560px"),
+        )
+        self.dt = widgets.FloatText(
+            value=_suggested_dt(resolution, case) if dt is None else float(dt),
+            description="Time step dt (s)",
+            style=wide,
+            layout=widgets.Layout(width="220px"),
+        )
+        self.interval = widgets.Dropdown(
+            options=OUTPUT_INTERVALS,
+            value=interval_hours * 3600.0,
+            description="Step / plot every",
+            style=wide,
+            layout=widgets.Layout(width="240px"),
+        )
+        self.run_until = widgets.FloatText(
+            value=get_case(case).days,
+            description="Run until day",
+            style=wide,
+            layout=widgets.Layout(width="180px"),
+        )
+        self.variable = widgets.Dropdown(
+            options=[(spec.label, name) for name, spec in VARIABLES.items()],
+            value=variable,
+            description="Show",
+            style=wide,
+        )
+        self.build_button = widgets.Button(description="Build / reset", icon="refresh")
+        self.step_button = widgets.Button(description="Step", icon="step-forward")
+        self.run_button = widgets.Button(description="Run", icon="play", button_style="success")
+        self.pause_button = widgets.Button(
+            description="Pause", icon="pause", button_style="warning", disabled=True
+        )
+        self.estimate = widgets.HTML()
+        self.status = widgets.HTML()
+        self.output = widgets.Output(layout=widgets.Layout(min_height="370px"))
+
+        self.build_button.on_click(lambda _: self._guard(self.build))
+        self.step_button.on_click(lambda _: self._guard(self.step))
+        self.run_button.on_click(lambda _: self._guard(self._run_clicked))
+        self.pause_button.on_click(lambda _: self.stop(wait=False))
+        self.resolution.observe(self._settings_changed, names="value")
+        self.case.observe(self._case_changed, names="value")
+        self.dt.observe(lambda _: self._update_text(), names="value")
+        self.variable.observe(lambda _: self._guard(self.redraw), names="value")
+
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox([self.resolution, self.case]),
+                widgets.HBox([self.dt, self.interval, self.run_until]),
+                widgets.HBox(
+                    [self.build_button, self.step_button, self.run_button, self.pause_button]
+                ),
+                self.estimate,
+                self.status,
+                self.variable,
+                self.output,
+            ]
+        )
+        self._update_text()
+        if build:
+            self.build()
+
+    # ----------------------------------------------------------------------------- display
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+    def _make_axes(self) -> tuple[Any, Any]:
+        import cartopy.crs as ccrs
+
+        # Fixed margins rather than constrained layout: it halves the time to draw a frame.
+        grid = self.figure.add_gridspec(
+            1,
+            2,
+            width_ratios=[1.75, 1.0],
+            left=0.01,
+            right=0.98,
+            bottom=0.12,
+            top=0.92,
+            wspace=0.12,
+        )
+        map_ax = self.figure.add_subplot(grid[0], projection=ccrs.Robinson())
+        return map_ax, self.figure.add_subplot(grid[1])
+
+    # -------------------------------------------------------------------------- properties
+    @property
+    def time_s(self) -> float:
+        """Simulated time in seconds since the initial state."""
+        return self._steps_done * self.model.dt_s if self.model is not None else 0.0
+
+    @property
+    def running(self) -> bool:
+        """True while `run` is advancing the model."""
+        return self._running
+
+    def suggested_dt(self) -> float:
+        """`suggested_dt` (s) for the resolution and case currently selected."""
+        return _suggested_dt(self.resolution.value, self.case.value)
+
+    # ------------------------------------------------------------------------- actions
+    def build(self) -> bool:
+        """Build the model for the current choices: initial state, time 0. False on error."""
+        self.stop()
+        self.last_error = None
+        try:
+            dt = float(self.dt.value)
+            if not math.isfinite(dt):
+                raise ValueError(f"time step must be a finite number of seconds, got {dt}")
+            model = ShallowWaterModel.from_case(self.case.value, self.resolution.value, dt=dt)
+        except Exception as err:  # shown to the student instead of a traceback
+            self._show_error(err)
+            return False
+        with self._lock:
+            self.model, self.state, self._steps_done = model, model.initial_state, 0
+            self._built_settings = (self.resolution.value, self.case.value, dt)
+            self._advance_cache, self._jit_step = {}, None
+            self._seconds_per_step = None
+            self._initial_spectrum = np.asarray(model.energy_spectrum(model.initial_state))
+        self._guard(self.redraw)
+        self._update_text()
+        return self.last_error is None
+
+    def step(self, n_intervals: int = 1) -> bool:
+        """Advance by `n_intervals` output intervals and redraw. False on error."""
+        if self._running:
+            self._show_error(ValueError("the model is running: press Pause first"))
+            return False
+        self.last_error = None
+        ok = True
+        for _ in range(int(n_intervals)):
+            ok = self._advance(None)
+            if not ok:
+                break
+        self._guard(self.redraw)
+        self._update_text()
+        return ok
+
+    def run(self, days: float, blocking: bool = True) -> None:
+        """Advance by `days`, redrawing every output interval, until done or `stop()`.
+
+        With ``blocking=False`` the loop runs in a background thread, so the notebook (and the
+        Pause button) stay responsive; `wait()` joins it.
+        """
+        if self._running:
+            self._show_error(ValueError("the model is already running"))
+            return
+        self.last_error = None
+        try:
+            self._require_model()
+            days = float(days)
+            if not days > 0 or not math.isfinite(days):
+                raise ValueError(f"the run length must be a positive number of days, got {days}")
+            self._interval_steps(check=True)
+        except ValueError as err:
+            self._show_error(err)
+            return
+        target = self._steps_done + math.ceil(days * SECONDS_PER_DAY / self.model.dt_s - 1e-9)
+        self._stop_event.clear()
+        self._set_running(True)
+        if blocking:
+            self._run_loop(target)
+        else:
+            self._thread = threading.Thread(target=self._run_loop, args=(target,), daemon=True)
+            self._thread.start()
+
+    def stop(self, wait: bool = True, timeout: float = 60.0) -> None:
+        """Ask a running `run` to stop after the current interval (and wait for it)."""
+        self._stop_event.set()
+        if wait:
+            self.wait(timeout)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for a background `run` to finish."""
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def redraw(self) -> None:
+        """Draw the selected variable's map and the energy spectrum for the current state."""
+        if self.model is None:
+            return
+        with self._lock:
+            model, state, time_s = self.model, self.state, self.time_s
+            fields = model.decode(state)
+            spectrum = np.asarray(model.energy_spectrum(state))
+            name = self.variable.value
+            spec = VARIABLES[name]
+            self.field = fields[name]
+            self._max_wind = float(np.max(np.hypot(fields["u"], fields["v"])))
+            plot_map(
+                self.field * spec.scale,
+                np.degrees(model.grid.latitudes),
+                np.degrees(model.grid.longitudes),
+                ax=self._map_ax,
+                symmetric=spec.symmetric,
+                units=spec.units,
+                title=f"{spec.label}, {format_time(time_s).split(' (')[0]}",
+            )
+            # Resolved wavenumbers n = 0…N (the N + 1 slot is not prognostic).
+            n = np.arange(model.grid.truncation + 1)
+            ax = self._spectrum_ax
+            ax.clear()
+            if time_s > 0 and self._initial_spectrum is not None:
+                initial = self._initial_spectrum[: n.size]
+                plot_energy_spectrum(n, initial, ax=ax, label="day 0", reference_slope=None)
+                ax.lines[-1].set_color("0.65")
+            plot_energy_spectrum(
+                n,
+                spectrum[: n.size],
+                ax=ax,
+                label=f"day {time_s / SECONDS_PER_DAY:.3g}",
+                title=f"kinetic energy spectrum, {model.grid.name}",
+            )
+            # Keep ten decades: the filtered tail would otherwise squash the interesting range.
+            bottom, top = ax.get_ylim()
+            ax.set_ylim(max(bottom, top * 1e-10), top)
+            show_figure(self.output, self.figure)
+
+    # ---------------------------------------------------------------------- internals
+    def _require_model(self) -> ShallowWaterModel:
+        if self.model is None:
+            raise ValueError("no model yet: press Build / reset")
+        return self.model
+
+    def _interval_steps(self, check: bool = False) -> int:
+        """Time steps in one output interval; ValueError if dt does not divide it."""
+        model = self._require_model()
+        seconds = float(self.interval.value)
+        try:
+            n = model.steps_for(seconds / SECONDS_PER_DAY)
+        except ValueError as err:
+            raise ValueError(
+                f"{err}: choose a dt that divides the output interval ({seconds:g} s); "
+                "the suggested dt divides one hour"
+            ) from None
+        if n < 1:
+            raise ValueError(f"dt = {model.dt_s:g} s is longer than the output interval")
+        return n
+
+    def _compiled(self, n: int) -> Callable:
+        """Jitted `state -> (state after n steps, finite flag per variable)`, per model."""
+        if n not in self._advance_cache:
+            many = time_integration.repeated(self.model.step, n)
+
+            def advance(state):
+                new = many(state)
+                return new, jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(new)])
+
+            self._advance_cache[n] = jax.jit(advance)
+        return self._advance_cache[n]
+
+    def _advance(self, n: int | None) -> bool:
+        """Advance `n` steps (None: one output interval); on error keep the state, show it."""
+        try:
+            n = self._interval_steps() if n is None else n
+            fresh = n not in self._advance_cache
+            advance = self._compiled(n)
+            with self._lock:
+                state = self.state
+                start = time.perf_counter()
+                new, finite = advance(state)
+                finite = np.asarray(finite)  # waits for the result
+                elapsed = time.perf_counter() - start
+                if not finite.all():
+                    raise self._blow_up(state, n)
+                self.state = new
+                self._steps_done += n
+            if not fresh:
+                self._seconds_per_step = elapsed / n
+            return True
+        except Exception as err:  # ForecastBlowUpError, ValueError, anything unexpected
+            self._show_error(err)
+            return False
+
+    def _blow_up(self, state: Any, n: int) -> ForecastBlowUpError:
+        """The exact step and variable of a blow-up, found by re-running the interval."""
+        model = self.model
+        if self._jit_step is None:
+            self._jit_step = jax.jit(model.step)
+        try:
+            forecast.integrate(
+                self._jit_step,
+                state,
+                dt_s=model.dt_s,
+                n_steps=n,
+                steps_per_output=n,
+                progress=False,
+            )
+        except ForecastBlowUpError as err:
+            step = self._steps_done + err.step
+            return ForecastBlowUpError(step, step * model.dt_s, err.variable, model.dt_s)
+        step = self._steps_done + n
+        variable = _first_nonfinite_leaf(self._compiled(n)(state)[0])
+        return ForecastBlowUpError(step, step * model.dt_s, variable, model.dt_s)
+
+    def _run_loop(self, target_steps: int) -> None:
+        try:
+            while not self._stop_event.is_set() and self._steps_done < target_steps:
+                n = min(self._interval_steps(), target_steps - self._steps_done)
+                if not self._advance(n):
+                    break
+                self._guard(self.redraw)
+                self._update_text()
+        except Exception as err:
+            self._show_error(err)
+        finally:
+            self._set_running(False)
+            self._update_text()
+
+    def _run_clicked(self) -> None:
+        remaining = float(self.run_until.value) - self.time_s / SECONDS_PER_DAY
+        if not remaining > 1e-9:
+            raise ValueError(
+                f"already at {format_time(self.time_s)}: raise 'Run until day' or press "
+                "Build / reset"
+            )
+        self.run(remaining, blocking=False)
+
+    def _set_running(self, running: bool) -> None:
+        self._running = running
+        for button in (self.build_button, self.step_button, self.run_button):
+            button.disabled = running
+        self.pause_button.disabled = not running
+
+    def _guard(self, action: Callable[[], Any]) -> None:
+        """Run a button action, showing any exception in the status line."""
+        try:
+            action()
+        except Exception as err:
+            self._show_error(err)
+
+    def _show_error(self, err: BaseException) -> None:
+        if isinstance(err, ForecastBlowUpError):
+            self.last_error = str(err).replace("e.g. --dt ", "e.g. dt = ")  # not the CLI here
+        elif isinstance(err, ValueError):
+            self.last_error = str(err)
+        else:
+            self.last_error = f"unexpected {type(err).__name__}: {err}"
+        self._update_text()
+
+    def _case_changed(self, change: dict) -> None:
+        self.run_until.value = get_case(change["new"]).days
+        self._settings_changed(change)
+
+    def _settings_changed(self, _: dict) -> None:
+        self.dt.value = self.suggested_dt()  # also refreshes the text via the dt observer
+        self._update_text()
+
+    def _update_text(self) -> None:
+        """Refresh the estimate and status lines from the current settings and state."""
+        settings = (self.resolution.value, self.case.value, float(self.dt.value))
+        applied = settings == self._built_settings
+        dt = float(self.dt.value)
+        if dt > 0 and math.isfinite(dt):
+            measured = self._seconds_per_step if applied else None
+            self.estimate.value = status_html(estimate_text(settings[0], dt, measured))
+        else:
+            self.estimate.value = status_html("dt must be a positive number of seconds")
+        parts = []
+        if self.model is None:
+            parts.append("No model yet: press Build / reset.")
+        else:
+            parts.append(f"{self.model.name} at {self.model.grid.name}, dt = {self.model.dt_s:g} s")
+            parts.append(format_time(self.time_s))
+            if self._seconds_per_step:
+                speed = self.model.dt_s / self._seconds_per_step / SECONDS_PER_DAY
+                parts.append(f"model speed {speed:.3g} simulated days per wall second")
+            if math.isfinite(self._max_wind):
+                parts.append(f"max wind {self._max_wind:.1f} m/s")
+        if self._running:
+            parts.append("running… (Pause stops after this interval)")
+        text = "<b>" + html.escape(" · ".join(parts[:2])) + "</b>"
+        if parts[2:]:
+            text += " · " + html.escape(" · ".join(parts[2:]))
+        if self.model is not None and not applied:
+            text += "<br><i>Settings changed: press Build / reset to apply them.</i>"
+        if self.last_error:
+            text += "<br>" + status_html(self.last_error, error=True)
+        self.status.value = text
+
+
+def _suggested_dt(resolution: str, case: str) -> float:
+    return suggested_dt(Grid.from_name(resolution), get_case(case).max_wind_m_s)
