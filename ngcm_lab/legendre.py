@@ -49,33 +49,40 @@ def recurrence_coefficient(m: np.ndarray | int, n: np.ndarray | int) -> np.ndarr
     return np.sqrt(numerator / denominator)
 
 
-def associated_legendre(mu: np.ndarray, max_order: int, max_degree: int) -> np.ndarray:
-    """Normalised associated Legendre functions P̄_n^m(μ), without the Condon–Shortley phase.
+def associated_legendre_by_offset(mu: np.ndarray, max_order: int, n_offsets: int) -> np.ndarray:
+    """Normalised associated Legendre functions P̄_{m+k}^m(μ) indexed `[m, j, k]`.
 
-    Normalised so that ∫₋₁¹ P̄_n^m(μ)² dμ = 1. Returns an array of shape
-    `(max_order + 1, len(mu), max_degree + 1)` indexed `[m, j, n]`; entries with n < m are zero.
-
-    Uses the standard three-term recurrence in degree at fixed order, started from the sectoral
-    functions P̄_m^m = sqrt((2m+1)/(2m)) cos φ P̄_{m−1}^{m−1}. Both recurrences are forward stable;
-    the only loss is underflow of sectoral values near the poles at large m, where the true values
-    are below 1e-300 and enter no sum that matters (checked to TL255 in the tests).
+    Normalised so that ∫₋₁¹ P̄_n^m(μ)² dμ = 1, without the Condon–Shortley phase; shape
+    `(max_order + 1, len(mu), n_offsets)`. Indexing by the offset k = n − m (the layout of the
+    spectral arrays) lets both recurrences run vectorised over all orders at once:
+    P̄_m^m = sqrt((2m+1)/(2m)) cos φ P̄_{m−1}^{m−1}, then the three-term recurrence in degree,
+    P̄_n^m = (μ P̄_{n−1}^m − ε_{n−1}^m P̄_{n−2}^m) / ε_n^m (Durran 2010, §6.3). Both are forward
+    stable; the only loss is underflow of sectoral values near the poles at large m, where the
+    true values are below 1e-300 and enter no sum that matters (checked to TL255 in the tests).
     """
     mu = np.asarray(mu, dtype=np.float64)
     cos_lat = np.sqrt(1.0 - mu * mu)
-    p = np.zeros((max_order + 1, mu.size, max_degree + 1))
+    m = np.arange(max_order + 1)
+    p = np.zeros((max_order + 1, mu.size, n_offsets))
     sectoral = np.full(mu.shape, np.sqrt(0.5))
-    for m in range(max_order + 1):
-        if m > 0:
-            sectoral = np.sqrt((2.0 * m + 1.0) / (2.0 * m)) * cos_lat * sectoral
-        if m > max_degree:
-            break
-        p[m, :, m] = sectoral
-        previous = np.zeros_like(mu)
-        for n in range(m + 1, max_degree + 1):
-            # μ P_{n−1} = ε_n P_n + ε_{n−1} P_{n−2}  ⇒  P_n = (μ P_{n−1} − ε_{n−1} P_{n−2}) / ε_n.
-            current = (
-                mu * p[m, :, n - 1] - recurrence_coefficient(m, n - 1) * previous
-            ) / recurrence_coefficient(m, n)
-            previous = p[m, :, n - 1]
-            p[m, :, n] = current
+    for order in m:
+        if order > 0:
+            sectoral = np.sqrt((2.0 * order + 1.0) / (2.0 * order)) * cos_lat * sectoral
+        p[order, :, 0] = sectoral
+    mu_ = mu[None, :]
+    for k in range(1, n_offsets):
+        n = (m + k)[:, None]
+        below = p[:, :, k - 2] if k >= 2 else 0.0
+        p[:, :, k] = (
+            mu_ * p[:, :, k - 1] - recurrence_coefficient(m[:, None], n - 1) * below
+        ) / recurrence_coefficient(m[:, None], n)
+    return p
+
+
+def associated_legendre(mu: np.ndarray, max_order: int, max_degree: int) -> np.ndarray:
+    """P̄_n^m(μ) indexed `[m, j, n]` (zero where n < m); see `associated_legendre_by_offset`."""
+    by_offset = associated_legendre_by_offset(mu, max_order, max_degree + 1)
+    p = np.zeros((max_order + 1, np.size(mu), max_degree + 1))
+    for m in range(min(max_order, max_degree) + 1):
+        p[m, :, m:] = by_offset[m, :, : max_degree + 1 - m]
     return p

@@ -93,6 +93,20 @@ def suggested_dt(grid: Grid, max_wind_m_s: float = 100.0, scales: Scales = SCALE
     return float(divisors[-1] if divisors else limit)
 
 
+@functools.partial(jax.jit, static_argnums=0)
+def _encode(grid: Grid, u: Array, v: Array, height: Array) -> ShallowWaterState:
+    """Modal state from nodal model-unit wind and depth perturbation (one compile per grid)."""
+    vorticity, divergence = grid.vort_div_from_uv(u, v)
+    height = grid.truncate(grid.to_modal(height))
+    return ShallowWaterState(vorticity, divergence, height.at[0, 0].set(0.0))
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _truncated(grid: Grid, nodal: Array) -> Array:
+    """A nodal field as the model sees it: truncated at degree N."""
+    return grid.to_nodal(grid.truncate(grid.to_modal(nodal)))
+
+
 @dataclasses.dataclass(frozen=True)
 class ShallowWaterModel:
     """Shallow-water model: SIL3 IMEX stepping of `ShallowWaterEquations`, then spectral filters.
@@ -144,7 +158,7 @@ class ShallowWaterModel:
             coriolis=None if coriolis_per_s is None else scales.nondim_rate(coriolis_per_s),
         )
         # Keep the orography the model actually sees (spectrally truncated) for output.
-        seen = grid.to_nodal(grid.truncate(grid.to_modal(jnp.asarray(orography, grid.dtype))))
+        seen = _truncated(grid, jnp.asarray(orography, grid.dtype))
         seen = np.asarray(seen, np.float64) if has_orography else np.zeros(grid.nodal_shape)
         model = cls(equation, float(dt_s), tuple(filters), scales, seen, None, name)
         return dataclasses.replace(model, initial_state=model.encode(fields.u, fields.v, depth))
@@ -180,13 +194,11 @@ class ShallowWaterModel:
         self, u_m_s: np.ndarray, v_m_s: np.ndarray, depth_m: np.ndarray
     ) -> ShallowWaterState:
         """Model state from nodal SI wind (m s⁻¹) and fluid depth (m)."""
-        s, grid = self.scales, self.grid
-        u = jnp.asarray(s.nondim_velocity(np.asarray(u_m_s, np.float64)), grid.dtype)
-        v = jnp.asarray(s.nondim_velocity(np.asarray(v_m_s, np.float64)), grid.dtype)
-        vorticity, divergence = grid.vort_div_from_uv(u, v)
+        s, dtype = self.scales, self.grid.dtype
+        u = jnp.asarray(s.nondim_velocity(np.asarray(u_m_s, np.float64)), dtype)
+        v = jnp.asarray(s.nondim_velocity(np.asarray(v_m_s, np.float64)), dtype)
         height = s.nondim_length(np.asarray(depth_m, np.float64)) - self.equation.mean_depth
-        height = grid.truncate(grid.to_modal(jnp.asarray(height, grid.dtype)))
-        return ShallowWaterState(vorticity, divergence, height.at[0, 0].set(0.0))
+        return _encode(self.grid, u, v, jnp.asarray(height, dtype))
 
     @functools.cached_property
     def _nodal_fields(self) -> Callable[[ShallowWaterState], tuple[Array, ...]]:

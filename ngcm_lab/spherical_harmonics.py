@@ -171,27 +171,24 @@ class Grid:
         return self.total_wavenumber <= self.truncation
 
     @functools.cached_property
-    def _legendre_tables(self) -> tuple[np.ndarray, np.ndarray]:
-        """P̄_{m+k}^m at the northern nodes split by parity of k, zero where n > N + 1.
+    def _legendre_tables(self) -> np.ndarray:
+        """P̄_{m+k}^m at the northern nodes, `(M, nlat/2, K)`, zero where n > N + 1."""
+        return self._legendre_at(self.sin_latitude[self.nlat // 2 :])
 
-        Shapes (M, nlat/2, ceil(K/2)) and (M, nlat/2, floor(K/2)); the forward tables carry the
-        Gauss weights (w_j P) so that analysis is a single contraction.
-        """
+    def _legendre_at(self, mu: np.ndarray) -> np.ndarray:
+        """P̄_{m+k}^m(μ) in the modal layout `(M, len(μ), K)`, zero where n > N + 1."""
         big_m, big_k = self.modal_shape
-        north = slice(self.nlat // 2, None)
-        p = legendre.associated_legendre(self.sin_latitude[north], big_m - 1, self.truncation + 1)
-        table = np.zeros((big_m, self.nlat // 2, big_k))
-        for m in range(big_m):
-            top = min(big_k, self.truncation + 2 - m)  # keep n = m + k ≤ N + 1
-            table[m, :, :top] = p[m, :, m : m + top]
-        return table
+        table = legendre.associated_legendre_by_offset(mu, big_m - 1, big_k)
+        keep = (self.total_wavenumber <= self.truncation + 1)[:, None, :]
+        return np.where(keep, table, 0.0)
 
     # ------------------------------------------------------------------------ transforms (jnp)
     @functools.cached_property
-    def _jax_tables(self) -> dict[str, Array]:
+    def _jax_tables(self) -> dict[str, np.ndarray]:
+        # numpy, never jnp: a cached jnp array first built inside a jit trace would be a tracer.
         table = self._legendre_tables
         w = self.quadrature_weights[self.nlat // 2 :][None, :, None]
-        as_real = functools.partial(jnp.asarray, dtype=self.dtype)
+        as_real = functools.partial(np.asarray, dtype=self.dtype)
         return {
             "even": as_real(table[:, :, 0::2]),
             "odd": as_real(table[:, :, 1::2]),
@@ -199,6 +196,7 @@ class Grid:
             "w_odd": as_real(w * table[:, :, 1::2]),
         }
 
+    @functools.partial(jax.jit, static_argnums=0)
     def to_nodal(self, modal: Array) -> Array:
         """Synthesis: modal `(..., M, K)` complex → nodal `(..., nlat, nlon)` real."""
         t = self._jax_tables
@@ -213,6 +211,7 @@ class Grid:
         fourier = jnp.pad(fourier, [(0, 0)] * (fourier.ndim - 1) + [(0, pad)])
         return jnp.fft.irfft(fourier, n=self.nlon, axis=-1) * self.nlon
 
+    @functools.partial(jax.jit, static_argnums=0)
     def to_modal(self, nodal: Array) -> Array:
         """Analysis: nodal `(..., nlat, nlon)` → modal `(..., M, K)`, coefficients up to N + 1.
 
@@ -310,8 +309,8 @@ class Grid:
         return self.div_cos_lat_modal(f, g), self.div_cos_lat_modal(g, -f)
 
     @functools.cached_property
-    def _cos2_lat(self) -> Array:
-        return jnp.asarray((self.cos_latitude**2)[:, None], dtype=self.dtype)
+    def _cos2_lat(self) -> np.ndarray:
+        return np.asarray((self.cos_latitude**2)[:, None], dtype=self.dtype)
 
     def cos_lat_uv_modal(self, vorticity: Array, divergence: Array) -> tuple[Array, Array]:
         """Modal (u cos φ, v cos φ) from modal vorticity and divergence (Helmholtz split)."""
@@ -321,6 +320,7 @@ class Grid:
         v = self.d_dlon(psi) + self.cos_lat_d_dlat(chi)
         return u, v
 
+    @functools.partial(jax.jit, static_argnums=0)
     def uv_from_vort_div(self, vorticity: Array, divergence: Array) -> tuple[Array, Array]:
         """Nodal (u, v) from modal vorticity and divergence on the unit sphere."""
         u, v = self.cos_lat_uv_modal(vorticity, divergence)
@@ -328,6 +328,7 @@ class Grid:
         uv = self.to_nodal(jnp.stack([u, v])) / cos_lat
         return uv[0], uv[1]
 
+    @functools.partial(jax.jit, static_argnums=0)
     def vort_div_from_uv(self, u: Array, v: Array) -> tuple[Array, Array]:
         """Modal vorticity and divergence (truncated at N) from nodal (u, v)."""
         cos_lat = jnp.asarray(self.cos_latitude[:, None], dtype=self.dtype)
@@ -343,12 +344,7 @@ class Grid:
         """
         modal = np.asarray(modal, dtype=np.complex128)
         big_m, big_k = self.modal_shape
-        p = legendre.associated_legendre(
-            np.sin(np.asarray(lat, np.float64)), big_m - 1, self.truncation + 1
-        )
-        n_index = np.minimum(self.total_wavenumber, self.truncation + 1)
-        table = np.take_along_axis(p, n_index[:, None, :], axis=2)  # (M, nlat, K): P_{m+k}^m
-        table = np.where((self.total_wavenumber <= self.truncation + 1)[:, None, :], table, 0.0)
+        table = self._legendre_at(np.sin(np.asarray(lat, np.float64)))
         fourier = np.einsum("...mk,mjk->...jm", modal, table)
         m = np.arange(big_m)
         phase = np.exp(1j * np.asarray(lon, np.float64)[:, None] * m[None, :])  # (nlon, M)

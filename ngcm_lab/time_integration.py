@@ -55,6 +55,7 @@ class ImexTableau:
 
 # Whitaker & Kar (2013, Mon. Wea. Rev. 141:3426, scheme "SIL3"): three explicit evaluations per
 # step, as NeuralGCM's dynamical core uses. Its final stage is the update ("stiffly accurate").
+# Second order overall; the explicit part is third order on linear problems (tests measure both).
 SIL3 = ImexTableau(
     a_explicit=[[0, 0, 0, 0], [1 / 3, 0, 0, 0], [1 / 6, 1 / 2, 0, 0], [1 / 2, -1 / 2, 1, 0]],
     a_implicit=[[0, 0, 0, 0], [1 / 6, 1 / 6, 0, 0], [1 / 3, 0, 1 / 3, 0], [3 / 8, 0, 3 / 8, 1 / 4]],

@@ -35,9 +35,11 @@ def test_orthonormal_under_gauss_quadrature_up_to_tl255(nlat, truncation):
     mu, w = legendre.gauss_legendre_nodes(nlat)
     p = legendre.associated_legendre(mu, truncation, truncation)
     assert np.all(np.isfinite(p))
-    gram = np.einsum("mjn,j,mjk->mnk", p, w, p)
+    orders = sorted({0, 1, 2, truncation // 2, truncation - 1, truncation})
+    p = p[orders]
+    gram = np.matmul(np.swapaxes(p * w[None, :, None], 1, 2), p)
     n = np.arange(truncation + 1)
-    exists = n[None, :] >= np.arange(truncation + 1)[:, None]
+    exists = n[None, :] >= np.asarray(orders)[:, None]
     expected = np.eye(truncation + 1)[None] * exists[:, :, None]
     exact = n[:, None] + n[None, :] <= 2 * nlat - 1  # quadrature exact for these products
     assert np.max(np.abs(gram - expected)[:, exact]) < 1e-12

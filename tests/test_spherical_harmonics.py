@@ -162,3 +162,11 @@ def test_transforms_are_differentiable_and_jittable():
 
     g = jax.grad(lambda re: energy(re + 1j * c.imag))(c.real)
     assert g.shape == c.shape and bool(jnp.all(jnp.isfinite(g)))
+
+
+def test_tables_first_built_inside_jit_do_not_leak_tracers():
+    grid = Grid(21, 32, 64, np.float32, "fresh")  # a new instance: its caches are empty
+    c = jnp.asarray(random_modal(grid), jnp.complex64)
+    inside = jax.jit(grid.to_nodal)(c)
+    outside = grid.to_nodal(c)  # would raise UnexpectedTracerError if a tracer had been cached
+    np.testing.assert_allclose(inside, outside, atol=1e-5)
