@@ -30,7 +30,8 @@ class ForecastBlowUpError(FloatingPointError):
         super().__init__(
             f"forecast became non-finite at step {step} (simulated time {time_s / 86400.0:.3f} "
             f"days) in variable '{variable}'. The time step is probably too long for this flow: "
-            f"try a smaller time step, e.g. --dt {_smaller_dt(dt_s):g} (was {dt_s:g} s)."
+            f"try a smaller time step, e.g. dt = {_smaller_dt(dt_s):g} s (was {dt_s:g} s; "
+            f"on the command line: --dt {_smaller_dt(dt_s):g})."
         )
 
 

@@ -278,6 +278,6 @@ class ShallowWaterModel:
         return self.scales.dim_length(self.equation.mean_depth + mean_height)
 
     def energy_spectrum(self, state: ShallowWaterState) -> np.ndarray:
-        """Global-mean kinetic energy per unit mass (m² s⁻²) by total wavenumber 0…N+1."""
+        """Global-mean kinetic energy per unit mass (m² s⁻²) by total wavenumber 0…N."""
         spectrum = self.grid.kinetic_energy_spectrum(state.vorticity, state.divergence)
         return spectrum * self.scales.velocity_unit**2

@@ -372,11 +372,12 @@ class Grid:
         return out
 
     def kinetic_energy_spectrum(self, vorticity: Array, divergence: Array) -> np.ndarray:
-        """Global-mean kinetic energy ½⟨u² + v²⟩ by total wavenumber, on the unit sphere.
+        """Global-mean kinetic energy ½⟨u² + v²⟩ by total wavenumber n = 0…N, on the unit sphere.
 
         ½(|ζ_n|² + |δ_n|²)/(n(n+1)) per degree (Boer 1983); multiply by (aΩ)² for m² s⁻² when ζ, δ
         are in units of Ω.
         """
-        n = np.arange(self.truncation + 2, dtype=np.float64)
+        n = np.arange(self.truncation + 1, dtype=np.float64)
         factor = np.where(n > 0, 0.5 / np.maximum(n * (n + 1), 1.0), 0.0)
-        return factor * (self.power_by_degree(vorticity) + self.power_by_degree(divergence))
+        power = self.power_by_degree(vorticity) + self.power_by_degree(divergence)
+        return factor * power[..., : self.truncation + 1]

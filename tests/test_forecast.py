@@ -23,7 +23,7 @@ def test_blow_up_names_step_time_variable_and_suggests_smaller_dt():
     assert err.step > 0 and err.variable in {"vorticity", "divergence", "height"}
     message = str(err)
     assert f"step {err.step}" in message and err.variable in message
-    assert "--dt 21600" in message and "smaller time step" in message
+    assert "dt = 21600 s" in message and "--dt 21600" in message
 
 
 def test_run_length_must_be_whole_steps():

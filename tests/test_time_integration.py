@@ -59,7 +59,8 @@ def test_sil3_explicit_part_is_third_order_on_linear_problems():
         assert np.log2(errors[0] / errors[1]) == pytest.approx(3.0, abs=0.15)
         c = np.sum(tableau.a_explicit, axis=1)
         assert np.dot(tableau.b_explicit, c) == pytest.approx(1 / 2)
-        assert np.dot(tableau.b_explicit, np.asarray(tableau.a_explicit) @ c) == pytest.approx(1 / 6)
+        a_c = np.asarray(tableau.a_explicit) @ c
+        assert np.dot(tableau.b_explicit, a_c) == pytest.approx(1 / 6)
         assert sum(tableau.b_explicit) == pytest.approx(1.0)
         assert sum(tableau.b_implicit) == pytest.approx(1.0)
 

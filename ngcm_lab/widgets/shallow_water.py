@@ -288,7 +288,7 @@ class ShallowWaterExplorer:
             days = float(days)
             if not days > 0 or not math.isfinite(days):
                 raise ValueError(f"the run length must be a positive number of days, got {days}")
-            self._interval_steps(check=True)
+            self._interval_steps()
         except ValueError as err:
             self._show_error(err)
             return
@@ -360,7 +360,7 @@ class ShallowWaterExplorer:
             raise ValueError("no model yet: press Build / reset")
         return self.model
 
-    def _interval_steps(self, check: bool = False) -> int:
+    def _interval_steps(self) -> int:
         """Time steps in one output interval; ValueError if dt does not divide it."""
         model = self._require_model()
         seconds = float(self.interval.value)

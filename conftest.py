@@ -1,4 +1,4 @@
-"""Shared test setup: a non-interactive matplotlib backend and the fast notebook mode.
+"""Shared test setup for tests/ and notebooks/: a non-interactive backend and the fast mode.
 
 Set at import time, before matplotlib is imported, and inherited by the notebook kernels that
 nbval starts (notebooks read ``NGCM_LAB_FAST`` to shorten their runs).
