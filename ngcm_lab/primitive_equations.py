@@ -1,0 +1,314 @@
+"""Hydrostatic primitive equations on σ levels, in vorticity–divergence form, split for IMEX.
+
+Prognostic variables per layer k (modal): vorticity ζ, divergence δ, temperature variation
+T′ = T − T̄_k about a reference T̄_k, tracers X (e.g. specific humidity); and q = ln p_s. With
+v the wind, f the Coriolis parameter and σ̇ the σ-velocity (Haltiner & Williams 1980, §6; vector-
+invariant form as in Simmons & Burridge 1981, Mon. Wea. Rev. 109:758):
+
+    ∂v/∂t = −(ζ + f) k×v − σ̇ ∂v/∂σ − R T′ ∇q − ∇(Φ + ½|v|² + R T̄ q)
+    ∂T/∂t = −v·∇T − σ̇ ∂T/∂σ + κ T ω/p
+    ∂q/∂t = −Σ_k Δσ_k (δ_k + v_k·∇q)
+    ∂X/∂t = −v·∇X − σ̇ ∂X/∂σ
+
+taking k·∇× and ∇· of the first for ζ and δ. The vertical discretisation is Simmons & Burridge's
+energy- and angular-momentum-conserving scheme for pure σ: hydrostatic Φ_k = Φ_s + R Σ_j G_kj T_j
+(their eq. 3.11 with α_k), ω/p by their eq. 3.12, and centred vertical advection (eq. 3.9).
+
+Linear terms about a resting atmosphere with temperature T̄_k (gravity waves: ∇²(Φ′ + R T̄ q) in the
+δ equation, the linear energy conversion and reference-profile advection in the T′ equation, and
+−Σ Δσ δ for q) are stepped implicitly; the rest explicitly. All quantities are nondimensional
+(a = Ω = 1) except temperature, which stays in kelvin (so R and c_p are in (aΩ)² K⁻¹).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ngcm_lab.sigma_coordinates import SigmaCoordinates
+from ngcm_lab.spherical_harmonics import Grid
+
+Array = jax.Array
+
+
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True)
+class PrimitiveEquationsState:
+    """Modal prognostic variables: `(L, M, K)` per layer, `log_surface_pressure` `(M, K)`."""
+
+    vorticity: Array
+    divergence: Array
+    temperature_variation: Array
+    log_surface_pressure: Array
+    tracers: dict[str, Array] = dataclasses.field(default_factory=dict)
+
+
+def _column_matrices(coords: SigmaCoordinates, reference_temperature: np.ndarray, kappa: float):
+    """Hydrostatic matrix G, linear σ̇ matrix, and the linear temperature matrix H (T′_t = −H δ).
+
+    Built by applying the discrete operators of Simmons & Burridge (1981) to unit vectors, so the
+    implicit part is exactly the linearisation of the explicit code below.
+    """
+    layers = coords.layers
+    eye = np.eye(layers)
+    return (
+        hydrostatic_matrix(coords),
+        np.stack([_linear_sigma_dot(coords, e) for e in eye], axis=-1),
+        np.stack(
+            [_linear_temperature_rate(coords, reference_temperature, kappa, e) for e in eye],
+            axis=-1,
+        ),
+    )
+
+
+def hydrostatic_matrix(coords: SigmaCoordinates) -> np.ndarray:
+    """G with Φ_k − Φ_s = R Σ_j G_kj T_j (Simmons & Burridge 1981, eq. 3.11 for pure σ).
+
+    G_kj = ln(σ_{j+½}/σ_{j−½}) for j > k (the layers below k), G_kk = α_k with
+    α_k = 1 − σ_{k−½}/Δσ_k · ln(σ_{k+½}/σ_{k−½}) and α_1 = ln 2 at the top (σ_{½} = 0).
+    """
+    b, dsig = coords.interfaces, coords.thickness
+    layers = coords.layers
+    log_ratio = np.zeros(layers)
+    log_ratio[1:] = np.log(b[2:] / b[1:-1])
+    alpha = np.empty(layers)
+    alpha[0] = np.log(2.0)
+    alpha[1:] = 1.0 - b[1:-1] / dsig[1:] * log_ratio[1:]
+    g = np.diag(alpha)
+    for k in range(layers):
+        g[k, k + 1 :] = log_ratio[k + 1 :]
+    return g
+
+
+def _xp(x):
+    """numpy for numpy input (float64 precomputation), jax.numpy otherwise."""
+    return np if isinstance(x, np.ndarray) else jnp
+
+
+def _column(values: np.ndarray, like) -> np.ndarray:
+    """A per-layer (or per-interface) vector in `like`'s precision, broadcasting over its trailing
+    axes (numpy constants keep float32 code float32 even with x64 enabled)."""
+    return np.asarray(values, dtype=like.dtype).reshape((-1,) + (1,) * (like.ndim - 1))
+
+
+def _sigma_dot(coords: SigmaCoordinates, column_divergence: Array) -> Array:
+    """σ̇ at the L − 1 inner interfaces from D_k = δ_k + v_k·∇q (leading axis = layers).
+
+    σ̇_{k+½} = σ_{k+½} Σ_j Δσ_j D_j − Σ_{j≤k} Δσ_j D_j; zero at the top and the surface.
+    """
+    xp = _xp(column_divergence)
+    weighted = column_divergence * _column(coords.thickness, column_divergence)
+    partial = xp.cumsum(weighted, axis=0)[:-1]
+    return _column(coords.interfaces[1:-1], weighted) * xp.sum(weighted, axis=0) - partial
+
+
+def _vertical_advection(coords: SigmaCoordinates, sigma_dot: Array, x: Array) -> Array:
+    """(σ̇ ∂X/∂σ)_k = [σ̇_{k+½}(X_{k+1} − X_k) + σ̇_{k−½}(X_k − X_{k−1})] / (2Δσ_k)."""
+    xp = _xp(sigma_dot)
+    flux = sigma_dot * (x[1:] - x[:-1])  # at inner interfaces
+    flux = xp.pad(flux, [(1, 1)] + [(0, 0)] * (flux.ndim - 1))
+    return (flux[1:] + flux[:-1]) / (2.0 * _column(coords.thickness, flux))
+
+
+def _omega_over_p(coords: SigmaCoordinates, column_divergence: Array, v_grad_q: Array) -> Array:
+    """ω/p at layer centres (Simmons & Burridge 1981, eq. 3.12, pure σ).
+
+    ω_k/p_k = v_k·∇q − [ln(σ_{k+½}/σ_{k−½}) Σ_{j<k} Δσ_j D_j + α_k Δσ_k D_k] / Δσ_k.
+    """
+    b, d = coords.interfaces, column_divergence
+    log_ratio = np.zeros(coords.layers)
+    log_ratio[1:] = np.log(b[2:] / b[1:-1])
+    alpha = np.diag(hydrostatic_matrix(coords))
+    weighted = d * _column(coords.thickness, d)
+    above = _xp(d).cumsum(weighted, axis=0) - weighted  # Σ_{j<k}
+    return v_grad_q - (_column(log_ratio, d) * above + _column(alpha, d) * weighted) / _column(
+        coords.thickness, d
+    )
+
+
+def _linear_sigma_dot(coords: SigmaCoordinates, divergence: np.ndarray) -> np.ndarray:
+    return _sigma_dot(coords, np.asarray(divergence, np.float64))
+
+
+def _linear_temperature_rate(coords, reference_temperature, kappa, divergence) -> np.ndarray:
+    """H applied to δ, where the linear T′ tendency at rest is −σ̇ ∂T̄/∂σ + κ T̄ ω/p = −H δ."""
+    div = np.asarray(divergence, np.float64)
+    t_ref = np.asarray(reference_temperature, np.float64)
+    omega = _omega_over_p(coords, div, np.zeros_like(div))
+    rate = -_vertical_advection(coords, _sigma_dot(coords, div), t_ref) + kappa * t_ref * omega
+    return -rate
+
+
+@dataclasses.dataclass(frozen=True)
+class PrimitiveEquations:
+    """Dry or moist (tracers only, for now) primitive equations on `grid` and `coords`.
+
+    Attributes:
+      grid: spectral grid.
+      coords: σ layers.
+      reference_temperature: T̄_k in K, shape (L,); the implicit gravity waves see it, so it should
+        be at least as warm as the atmosphere (Simmons, Hoskins & Burridge 1978).
+      gas_constant: R in (aΩ)² K⁻¹.
+      kappa: R / c_p.
+      surface_geopotential: Φ_s on the nodal grid in (aΩ)², or None.
+    """
+
+    grid: Grid
+    coords: SigmaCoordinates
+    reference_temperature: np.ndarray
+    gas_constant: float
+    kappa: float
+    surface_geopotential: np.ndarray | None = None
+
+    @functools.cached_property
+    def _matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return _column_matrices(self.coords, np.asarray(self.reference_temperature), self.kappa)
+
+    def _layers(self, x: np.ndarray) -> Array:
+        return jnp.asarray(x, self.grid.dtype).reshape((-1, 1, 1))
+
+    def geopotential_variation(self, temperature_variation: Array) -> Array:
+        """Φ′_k = R Σ_j G_kj T′_j (modal or nodal, leading axis layers)."""
+        g = jnp.asarray(self._matrices[0] * self.gas_constant, self.grid.dtype)
+        return jnp.einsum("kj,j...->k...", g, temperature_variation)
+
+    def explicit_terms(self, state: PrimitiveEquationsState) -> PrimitiveEquationsState:
+        grid, coords = self.grid, self.coords
+        dtype = grid.dtype
+        layers = coords.layers
+        u_cos, v_cos = grid.cos_lat_uv_modal(state.vorticity, state.divergence)
+        q = state.log_surface_pressure
+        q_grads = jnp.stack([grid.d_dlon(q), grid.cos_lat_d_dlat(q)])
+        tracer_names = sorted(state.tracers)
+        tracers = [state.tracers[name] for name in tracer_names]
+        stacked = jnp.concatenate(
+            [state.vorticity, state.divergence, state.temperature_variation, u_cos, v_cos, *tracers]
+        )
+        nodal = grid.to_nodal(stacked)
+        vort, div, temp, u, v = (nodal[i * layers : (i + 1) * layers] for i in range(5))
+        nodal_tracers = [nodal[(5 + i) * layers : (6 + i) * layers] for i in range(len(tracers))]
+        q_lon, q_lat = grid.to_nodal(q_grads)
+        cos2 = jnp.asarray((grid.cos_latitude**2)[:, None], dtype)
+        f = jnp.asarray(2.0 * grid.sin_latitude[:, None], dtype)
+
+        v_grad_q = (u * q_lon + v * q_lat) / cos2
+        column_div = div + v_grad_q
+        sigma_dot = _sigma_dot(coords, column_div)
+        omega = _omega_over_p(coords, column_div, v_grad_q)
+        t_ref = self._layers(self.reference_temperature)
+        r = self.gas_constant
+
+        eta = vort + f
+        force_u = eta * v - _vertical_advection(coords, sigma_dot, u) - r * temp * q_lon
+        force_v = -eta * u - _vertical_advection(coords, sigma_dot, v) - r * temp * q_lat
+        kinetic = 0.5 * (u * u + v * v) / cos2
+
+        # Temperature: full tendency minus its linear part (which is implicit).
+        full_t = (
+            temp * div
+            - _vertical_advection(coords, sigma_dot, temp + t_ref)
+            + (self.kappa * (temp + t_ref) * omega)
+        )
+        lin_sigma_dot = _sigma_dot(coords, div)
+        lin_omega = _omega_over_p(coords, div, jnp.zeros_like(div))
+        linear_t = (
+            -_vertical_advection(coords, lin_sigma_dot, t_ref) + self.kappa * t_ref * lin_omega
+        )
+        source_t = full_t - linear_t
+        sources_x = [x * div - _vertical_advection(coords, sigma_dot, x) for x in nodal_tracers]
+
+        # One batched analysis: fluxes divided by cos²φ for div/curl, and the scalar sources.
+        fluxes = (
+            jnp.concatenate(
+                [force_u, force_v, u * temp, v * temp]
+                + [c for x in nodal_tracers for c in (u * x, v * x)]
+            )
+            / cos2
+        )
+        scalars = jnp.concatenate([kinetic, source_t, *sources_x])
+        modal = grid.to_modal(jnp.concatenate([fluxes, scalars]))
+        chunks = [modal[i * layers : (i + 1) * layers] for i in range(modal.shape[0] // layers)]
+        fu, fv, ut, vt = chunks[:4]
+        n_x = len(tracers)
+        tracer_fluxes = chunks[4 : 4 + 2 * n_x]
+        kinetic_m, source_t_m = chunks[4 + 2 * n_x : 6 + 2 * n_x]
+        source_x_m = chunks[6 + 2 * n_x :]
+
+        bernoulli = kinetic_m
+        if self.surface_geopotential is not None:
+            phi_s = grid.to_modal(jnp.asarray(self.surface_geopotential, dtype))
+            bernoulli = bernoulli + phi_s
+        vorticity_t = grid.div_cos_lat_modal(fv, -fu)
+        divergence_t = grid.div_cos_lat_modal(fu, fv) - grid.laplacian(bernoulli)
+        temperature_t = source_t_m - grid.div_cos_lat_modal(ut, vt)
+        dsig = jnp.asarray(coords.thickness, dtype).reshape((-1, 1, 1))
+        q_t = -grid.to_modal(jnp.sum(dsig * v_grad_q, axis=0))
+        tracer_t = {
+            name: source_x_m[i]
+            - grid.div_cos_lat_modal(tracer_fluxes[2 * i], tracer_fluxes[2 * i + 1])
+            for i, name in enumerate(tracer_names)
+        }
+        return PrimitiveEquationsState(
+            grid.truncate(vorticity_t),
+            grid.truncate(divergence_t),
+            grid.truncate(temperature_t),
+            grid.truncate(q_t),
+            {name: grid.truncate(x) for name, x in tracer_t.items()},
+        )
+
+    def implicit_terms(self, state: PrimitiveEquationsState) -> PrimitiveEquationsState:
+        grid = self.grid
+        dtype = grid.dtype
+        _, _, h = self._matrices
+        t_ref = self._layers(self.reference_temperature)
+        potential = self.geopotential_variation(state.temperature_variation) + (
+            self.gas_constant * t_ref * state.log_surface_pressure
+        )
+        dsig = jnp.asarray(self.coords.thickness, dtype).reshape((-1, 1, 1))
+        return PrimitiveEquationsState(
+            jnp.zeros_like(state.vorticity),
+            -grid.laplacian(potential),
+            -jnp.einsum("kj,j...->k...", jnp.asarray(h, dtype), state.divergence),
+            -jnp.sum(dsig * state.divergence, axis=0),
+            {name: jnp.zeros_like(x) for name, x in state.tracers.items()},
+        )
+
+    def implicit_inverse(
+        self, state: PrimitiveEquationsState, step_size: float
+    ) -> PrimitiveEquationsState:
+        """Solve (I − θL)Y = X: a dense L × L solve per total wavenumber for δ, then T′ and q.
+
+        With λ_n = n(n+1): [I + θ² λ_n R (G H + T̄ Δσᵀ)] δ = X_δ + θ λ_n R (G X_T + T̄ X_q).
+        """
+        theta = float(step_size)
+        grid, dtype = self.grid, self.grid.dtype
+        g, _, h = self._matrices
+        r = self.gas_constant
+        t_ref = np.asarray(self.reference_temperature, np.float64)
+        dsig = self.coords.thickness
+        layers = self.coords.layers
+        n = np.arange(grid.truncation + 2)
+        lam = n * (n + 1.0)
+        coupling = r * (g @ h + np.outer(t_ref, dsig))
+        matrices = np.eye(layers)[None] + theta**2 * lam[:, None, None] * coupling[None]
+        inverses = np.linalg.inv(matrices)  # (N + 2, L, L)
+        slot_n = np.minimum(grid.total_wavenumber, grid.truncation + 1)  # n > N+1 slots are zero
+        by_slot = inverses[slot_n]  # (M, K, L, L)
+        rhs = state.divergence + theta * jnp.asarray(lam[slot_n], dtype) * (
+            self.geopotential_variation(state.temperature_variation)
+            + r * self._layers(t_ref) * state.log_surface_pressure
+        )
+        divergence = jnp.einsum("mkij,jmk->imk", jnp.asarray(by_slot, dtype), rhs)
+        temperature = state.temperature_variation - theta * jnp.einsum(
+            "kj,j...->k...", jnp.asarray(h, dtype), divergence
+        )
+        log_ps = state.log_surface_pressure - theta * jnp.sum(
+            jnp.asarray(dsig, dtype).reshape((-1, 1, 1)) * divergence, axis=0
+        )
+        return PrimitiveEquationsState(
+            state.vorticity, divergence, temperature, log_ps, dict(state.tracers)
+        )

@@ -1,0 +1,195 @@
+"""The dry primitive-equation model: σ layers + SIL3 IMEX + filters, built from SI fields.
+
+`PrimitiveEquationsModel.from_case("jw_steady", "T42", layers=20)` gives a ready model with an
+initial state; `step`, `rollout` and `run` behave as in the shallow-water model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ngcm_lab import forecast, time_integration
+from ngcm_lab.cases.jablonowski_williamson import PrimitiveFields, jablonowski_williamson
+from ngcm_lab.constants import KAPPA, P0, R_DRY, SCALES, SECONDS_PER_DAY, Scales
+from ngcm_lab.filtering import ExponentialFilter, modal_filter
+from ngcm_lab.primitive_equations import PrimitiveEquations, PrimitiveEquationsState
+from ngcm_lab.sigma_coordinates import SigmaCoordinates
+from ngcm_lab.spherical_harmonics import Grid
+
+Array = jax.Array
+
+PRIMITIVE_CASES = {
+    "jw_steady": "Jablonowski & Williamson (2006) steady zonal state (no perturbation)",
+    "jablonowski_williamson": "Jablonowski & Williamson (2006) baroclinic wave",
+}
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _encode(grid: Grid, u: Array, v: Array, temperature_variation: Array, log_ps: Array):
+    vorticity, divergence = grid.vort_div_from_uv(u, v)
+    modal = grid.to_modal(jnp.concatenate([temperature_variation, log_ps[None]]))
+    return vorticity, divergence, grid.truncate(modal[:-1]), grid.truncate(modal[-1])
+
+
+@dataclasses.dataclass(frozen=True)
+class PrimitiveEquationsModel:
+    """Primitive equations stepped with SIL3 and filtered after each step.
+
+    Attributes:
+      equation: the equations (grid, σ layers, reference temperature, orography).
+      dt_s: time step in seconds.
+      filters: spectral filters applied after every step.
+      scales: SI ↔ model units.
+      initial_state: optional initial state.
+      name: case name.
+    """
+
+    equation: PrimitiveEquations
+    dt_s: float
+    filters: tuple[ExponentialFilter, ...] = (ExponentialFilter(),)
+    scales: Scales = SCALES
+    initial_state: PrimitiveEquationsState | None = None
+    name: str = ""
+
+    @property
+    def grid(self) -> Grid:
+        return self.equation.grid
+
+    @property
+    def coords(self) -> SigmaCoordinates:
+        return self.equation.coords
+
+    @classmethod
+    def from_fields(
+        cls,
+        fields: PrimitiveFields,
+        grid: Grid,
+        coords: SigmaCoordinates,
+        dt_s: float,
+        *,
+        reference_temperature_k: float = 300.0,
+        filters: tuple[ExponentialFilter, ...] = (ExponentialFilter(),),
+        scales: Scales = SCALES,
+        name: str = "",
+    ) -> PrimitiveEquationsModel:
+        """Model and initial state from nodal SI fields (u, v, T on layers; p_s, Φ_s)."""
+        phi_s = np.asarray(fields.surface_geopotential, np.float64)
+        equation = PrimitiveEquations(
+            grid=grid,
+            coords=coords,
+            reference_temperature=np.full(coords.layers, float(reference_temperature_k)),
+            gas_constant=R_DRY / scales.velocity_unit**2,
+            kappa=KAPPA,
+            surface_geopotential=(
+                scales.nondim_geopotential(phi_s) if np.any(phi_s != 0) else None
+            ),
+        )
+        model = cls(equation, float(dt_s), tuple(filters), scales, None, name)
+        state = model.encode(fields.u, fields.v, fields.temperature, fields.surface_pressure)
+        extra_vorticity = np.asarray(fields.vorticity_perturbation, np.float64)
+        if np.any(extra_vorticity != 0) or np.any(fields.divergence_perturbation != 0):
+            pert = grid.to_modal(
+                jnp.asarray(
+                    scales.nondim_rate(np.stack([extra_vorticity, fields.divergence_perturbation])),
+                    grid.dtype,
+                )
+            )
+            state = dataclasses.replace(
+                state,
+                vorticity=state.vorticity + grid.truncate(pert[0]),
+                divergence=state.divergence + grid.truncate(pert[1]),
+            )
+        return dataclasses.replace(model, initial_state=state)
+
+    @classmethod
+    def from_case(
+        cls,
+        case: str,
+        resolution: str | Grid = "T42",
+        layers: int = 20,
+        dt: float = 1200.0,
+        dtype=np.float32,
+    ) -> PrimitiveEquationsModel:
+        """A named case (see `PRIMITIVE_CASES`) on equidistant σ layers; dt in seconds."""
+        if case not in PRIMITIVE_CASES:
+            raise ValueError(f"unknown case {case!r}; valid cases: {', '.join(PRIMITIVE_CASES)}")
+        grid = resolution if isinstance(resolution, Grid) else Grid.from_name(resolution, dtype)
+        coords = SigmaCoordinates.equidistant(layers)
+        lat, lon = grid.latitudes[:, None], grid.longitudes[None, :]
+        fields = jablonowski_williamson(lat, lon, coords.centers, perturbed=case != "jw_steady")
+        return cls.from_fields(fields, grid, coords, dt, name=case)
+
+    # ------------------------------------------------------------------ SI ↔ model state
+    def encode(self, u_m_s, v_m_s, temperature_k, surface_pressure_pa) -> PrimitiveEquationsState:
+        """Model state from nodal SI u, v, T `(L, nlat, nlon)` and p_s `(nlat, nlon)`."""
+        s, dtype = self.scales, self.grid.dtype
+        shape = (self.coords.layers, *self.grid.nodal_shape)
+        u = np.broadcast_to(s.nondim_velocity(np.asarray(u_m_s, np.float64)), shape)
+        v = np.broadcast_to(s.nondim_velocity(np.asarray(v_m_s, np.float64)), shape)
+        t_ref = np.asarray(self.equation.reference_temperature)[:, None, None]
+        t_var = np.broadcast_to(np.asarray(temperature_k, np.float64) - t_ref, shape)
+        log_ps = np.log(np.asarray(surface_pressure_pa, np.float64) / P0)
+        vort, div, temp, q = _encode(
+            self.grid, *(jnp.asarray(x, dtype) for x in (u, v, t_var, log_ps))
+        )
+        return PrimitiveEquationsState(vort, div, temp, q, {})
+
+    @functools.cached_property
+    def _nodal(self) -> Callable:
+        def nodal(state: PrimitiveEquationsState):
+            grid = self.grid
+            u, v = grid.uv_from_vort_div(state.vorticity, state.divergence)
+            t = grid.to_nodal(state.temperature_variation)
+            q = grid.to_nodal(state.log_surface_pressure)
+            return u, v, t, q
+
+        return jax.jit(nodal)
+
+    def decode(self, state: PrimitiveEquationsState) -> dict[str, np.ndarray]:
+        """Nodal SI fields: u, v (m s⁻¹), temperature (K) on layers; surface_pressure (Pa)."""
+        s = self.scales
+        u, v, t, q = (np.asarray(x, np.float64) for x in self._nodal(state))
+        t_ref = np.asarray(self.equation.reference_temperature)[:, None, None]
+        return {
+            "u": s.dim_velocity(u),
+            "v": s.dim_velocity(v),
+            "temperature": t + t_ref,
+            "surface_pressure": P0 * np.exp(q),
+        }
+
+    # ------------------------------------------------------------------------- stepping
+    @property
+    def step(self) -> Callable[[PrimitiveEquationsState], PrimitiveEquationsState]:
+        dt = self.scales.nondim_time(self.dt_s)
+        raw = time_integration.imex_rk_sil3(self.equation, dt)
+        factors = np.prod([f.factors(self.grid, self.dt_s) for f in self.filters], axis=0)
+        return time_integration.with_filters(raw, [modal_filter(factors, self.grid.dtype)])
+
+    def steps_for(self, days: float) -> int:
+        n = days * SECONDS_PER_DAY / self.dt_s
+        if abs(n - round(n)) > 1e-6:
+            raise ValueError(f"{days} days is not a whole number of {self.dt_s} s steps")
+        return int(round(n))
+
+    def rollout(self, state: PrimitiveEquationsState, n_steps: int) -> PrimitiveEquationsState:
+        return time_integration.repeated(self.step, n_steps)(state)
+
+    def run(
+        self, days: float, *, output_interval_hours: float = 24.0, state=None, progress: bool = True
+    ) -> forecast.Integration:
+        state = self.initial_state if state is None else state
+        return forecast.integrate(
+            jax.jit(self.step),
+            state,
+            dt_s=self.dt_s,
+            n_steps=self.steps_for(days),
+            steps_per_output=self.steps_for(output_interval_hours / 24.0),
+            progress=progress,
+            description=self.name or "primitive equations",
+        )
