@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -33,6 +34,10 @@ from ngcm_lab.sigma_coordinates import SigmaCoordinates
 from ngcm_lab.spherical_harmonics import Grid
 
 Array = jax.Array
+
+# A forcing maps nodal (u cos φ, v cos φ, T, ln p_s) in model units to tendencies of the first
+# three, e.g. Held–Suarez relaxation and drag; it is added to the explicit terms.
+Forcing = Callable[[Array, Array, Array, Array], tuple[Array, Array, Array]]
 
 
 @jax.tree_util.register_dataclass
@@ -155,6 +160,8 @@ class PrimitiveEquations:
       gas_constant: R in (aΩ)² K⁻¹.
       kappa: R / c_p.
       surface_geopotential: Φ_s on the nodal grid in (aΩ)², or None.
+      forcing: optional column forcing (see `Forcing`), evaluated on the nodal grid inside the
+        explicit terms so that it shares their transforms.
     """
 
     grid: Grid
@@ -163,6 +170,7 @@ class PrimitiveEquations:
     gas_constant: float
     kappa: float
     surface_geopotential: np.ndarray | None = None
+    forcing: Forcing | None = None
 
     @functools.cached_property
     def _matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -182,7 +190,7 @@ class PrimitiveEquations:
         layers = coords.layers
         u_cos, v_cos = grid.cos_lat_uv_modal(state.vorticity, state.divergence)
         q = state.log_surface_pressure
-        q_grads = jnp.stack([grid.d_dlon(q), grid.cos_lat_d_dlat(q)])
+        q_grads = jnp.stack([grid.d_dlon(q), grid.cos_lat_d_dlat(q), q])
         tracer_names = sorted(state.tracers)
         tracers = [state.tracers[name] for name in tracer_names]
         stacked = jnp.concatenate(
@@ -191,7 +199,7 @@ class PrimitiveEquations:
         nodal = grid.to_nodal(stacked)
         vort, div, temp, u, v = (nodal[i * layers : (i + 1) * layers] for i in range(5))
         nodal_tracers = [nodal[(5 + i) * layers : (6 + i) * layers] for i in range(len(tracers))]
-        q_lon, q_lat = grid.to_nodal(q_grads)
+        q_lon, q_lat, q_nodal = grid.to_nodal(q_grads)
         cos2 = jnp.asarray((grid.cos_latitude**2)[:, None], dtype)
         f = jnp.asarray(2.0 * grid.sin_latitude[:, None], dtype)
 
@@ -206,6 +214,10 @@ class PrimitiveEquations:
         force_u = eta * v - _vertical_advection(coords, sigma_dot, u) - r * temp * q_lon
         force_v = -eta * u - _vertical_advection(coords, sigma_dot, v) - r * temp * q_lat
         kinetic = 0.5 * (u * u + v * v) / cos2
+        forcing_t = 0.0
+        if self.forcing is not None:
+            du, dv, forcing_t = self.forcing(u, v, temp + t_ref, q_nodal)
+            force_u, force_v = force_u + du, force_v + dv
 
         # Temperature: full tendency minus its linear part (which is implicit).
         full_t = (
@@ -218,7 +230,7 @@ class PrimitiveEquations:
         linear_t = (
             -_vertical_advection(coords, lin_sigma_dot, t_ref) + self.kappa * t_ref * lin_omega
         )
-        source_t = full_t - linear_t
+        source_t = full_t - linear_t + forcing_t
         sources_x = [x * div - _vertical_advection(coords, sigma_dot, x) for x in nodal_tracers]
 
         # One batched analysis: fluxes divided by cos²φ for div/curl, and the scalar sources.

@@ -18,7 +18,8 @@ from ngcm_lab import forecast, time_integration
 from ngcm_lab.cases.jablonowski_williamson import PrimitiveFields, jablonowski_williamson
 from ngcm_lab.constants import KAPPA, P0, R_DRY, SCALES, SECONDS_PER_DAY, Scales
 from ngcm_lab.filtering import ExponentialFilter, modal_filter
-from ngcm_lab.primitive_equations import PrimitiveEquations, PrimitiveEquationsState
+from ngcm_lab.held_suarez import HeldSuarezForcing
+from ngcm_lab.primitive_equations import Forcing, PrimitiveEquations, PrimitiveEquationsState
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
 from ngcm_lab.spherical_harmonics import Grid
 
@@ -27,7 +28,37 @@ Array = jax.Array
 PRIMITIVE_CASES = {
     "jw_steady": "Jablonowski & Williamson (2006) steady zonal state (no perturbation)",
     "jablonowski_williamson": "Jablonowski & Williamson (2006) baroclinic wave",
+    "held_suarez": "Held & Suarez (1994) dry climate: rest, T = T_eq + noise, HS forcing",
 }
+
+
+def held_suarez_forcing(
+    forcing: HeldSuarezForcing, grid: Grid, coords: SigmaCoordinates, scales: Scales = SCALES
+) -> Forcing:
+    """Held & Suarez (1994) relaxation and drag as a model-unit `Forcing` on `grid`."""
+    lat = grid.latitudes[:, None]
+    sigma = coords.centers[:, None, None]
+    dtype = grid.dtype
+    drag = np.asarray(forcing.wind_drag_rate(sigma), np.float64) * scales.time_unit
+    relax = np.asarray(forcing.temperature_relaxation_rate(lat, sigma), np.float64)
+    drag, relax = (np.asarray(x, dtype) for x in (drag, relax * scales.time_unit))
+
+    def apply(u_cos, v_cos, temperature, log_ps):
+        t_eq = forcing.equilibrium_temperature(lat, sigma, P0 * jnp.exp(log_ps))
+        return -drag * u_cos, -drag * v_cos, -relax * (temperature - t_eq.astype(dtype))
+
+    return apply
+
+
+def held_suarez_initial_fields(grid: Grid, coords: SigmaCoordinates, seed: int = 0):
+    """Rest, p_s = 1000 hPa, T = T_eq(p) plus 0.1 K white noise (breaks zonal symmetry)."""
+    lat = grid.latitudes[:, None] * np.ones((1, grid.nlon))
+    sigma = coords.centers[:, None, None]
+    ps = np.full(grid.nodal_shape, P0)
+    t_eq = np.asarray(HeldSuarezForcing().equilibrium_temperature(lat, sigma, ps), np.float64)
+    noise = 0.1 * np.random.default_rng(seed).standard_normal(t_eq.shape)
+    zeros = np.zeros_like(t_eq)
+    return PrimitiveFields(zeros, zeros, t_eq + noise, ps, np.zeros(grid.nodal_shape), zeros, zeros)
 
 
 @functools.partial(jax.jit, static_argnums=0)
@@ -75,6 +106,7 @@ class PrimitiveEquationsModel:
         *,
         reference_temperature_k: float = 300.0,
         filters: tuple[ExponentialFilter, ...] = (ExponentialFilter(),),
+        forcing: HeldSuarezForcing | None = None,
         scales: Scales = SCALES,
         name: str = "",
     ) -> PrimitiveEquationsModel:
@@ -89,6 +121,7 @@ class PrimitiveEquationsModel:
             surface_geopotential=(
                 scales.nondim_geopotential(phi_s) if np.any(phi_s != 0) else None
             ),
+            forcing=None if forcing is None else held_suarez_forcing(forcing, grid, coords, scales),
         )
         model = cls(equation, float(dt_s), tuple(filters), scales, None, name)
         state = model.encode(fields.u, fields.v, fields.temperature, fields.surface_pressure)
@@ -121,6 +154,9 @@ class PrimitiveEquationsModel:
             raise ValueError(f"unknown case {case!r}; valid cases: {', '.join(PRIMITIVE_CASES)}")
         grid = resolution if isinstance(resolution, Grid) else Grid.from_name(resolution, dtype)
         coords = SigmaCoordinates.equidistant(layers)
+        if case == "held_suarez":
+            fields = held_suarez_initial_fields(grid, coords)
+            return cls.from_fields(fields, grid, coords, dt, forcing=HeldSuarezForcing(), name=case)
         lat, lon = grid.latitudes[:, None], grid.longitudes[None, :]
         fields = jablonowski_williamson(lat, lon, coords.centers, perturbed=case != "jw_steady")
         return cls.from_fields(fields, grid, coords, dt, name=case)

