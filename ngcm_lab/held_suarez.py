@@ -56,11 +56,25 @@ class HeldSuarezForcing:
         self, lat: ArrayLike, sigma: ArrayLike, surface_pressure: ArrayLike
     ) -> jnp.ndarray:
         """T_eq = max{T_min, [T_max − ΔT_y sin²φ − Δθ_z ln(p/p0) cos²φ](p/p0)^κ}, K, p = σ p_s."""
+        log_ps = jnp.log(jnp.asarray(surface_pressure) / self.p0)
+        return self.equilibrium_temperature_from_log_pressure(lat, sigma, log_ps)
+
+    def equilibrium_temperature_from_log_pressure(
+        self, lat: ArrayLike, sigma: ArrayLike, log_surface_pressure: ArrayLike
+    ) -> jnp.ndarray:
+        """T_eq from q = ln(p_s/p0), the model's prognostic variable.
+
+        ln(p/p0) = ln σ + q and (p/p0)^κ = σ^κ e^{κq}: the transcendental functions act on the
+        2-D q field, not on every level, which keeps the forcing cheap inside a time step.
+        """
         lat = jnp.asarray(lat)
-        p_ratio = _levels(sigma) * jnp.asarray(surface_pressure) / self.p0
+        log_sigma = jnp.log(_levels(sigma))
+        q = jnp.asarray(log_surface_pressure)
         sin2, cos2 = jnp.sin(lat) ** 2, jnp.cos(lat) ** 2
-        theta = self.t_max - self.delta_t_y * sin2 - self.delta_theta_z * jnp.log(p_ratio) * cos2
-        return jnp.maximum(self.t_min, theta * p_ratio**self.kappa)
+        theta = self.t_max - self.delta_t_y * sin2 - self.delta_theta_z * (log_sigma + q) * cos2
+        return jnp.maximum(
+            self.t_min, theta * jnp.exp(self.kappa * log_sigma) * jnp.exp(self.kappa * q)
+        )
 
     def temperature_relaxation_rate(self, lat: ArrayLike, sigma: ArrayLike) -> jnp.ndarray:
         """k_T = k_a + (k_s − k_a) max(0, (σ − σ_b)/(1 − σ_b)) cos⁴φ, s^-1."""

@@ -190,16 +190,17 @@ class PrimitiveEquations:
         layers = coords.layers
         u_cos, v_cos = grid.cos_lat_uv_modal(state.vorticity, state.divergence)
         q = state.log_surface_pressure
-        q_grads = jnp.stack([grid.d_dlon(q), grid.cos_lat_d_dlat(q), q])
         tracer_names = sorted(state.tracers)
         tracers = [state.tracers[name] for name in tracer_names]
+        # One batched synthesis of every field the nonlinear terms need.
         stacked = jnp.concatenate(
             [state.vorticity, state.divergence, state.temperature_variation, u_cos, v_cos, *tracers]
+            + [jnp.stack([grid.d_dlon(q), grid.cos_lat_d_dlat(q), q])]
         )
         nodal = grid.to_nodal(stacked)
         vort, div, temp, u, v = (nodal[i * layers : (i + 1) * layers] for i in range(5))
         nodal_tracers = [nodal[(5 + i) * layers : (6 + i) * layers] for i in range(len(tracers))]
-        q_lon, q_lat, q_nodal = grid.to_nodal(q_grads)
+        q_lon, q_lat, q_nodal = nodal[-3:]
         cos2 = jnp.asarray((grid.cos_latitude**2)[:, None], dtype)
         f = jnp.asarray(2.0 * grid.sin_latitude[:, None], dtype)
 
@@ -219,21 +220,18 @@ class PrimitiveEquations:
             du, dv, forcing_t = self.forcing(u, v, temp + t_ref, q_nodal)
             force_u, force_v = force_u + du, force_v + dv
 
-        # Temperature: full tendency minus its linear part (which is implicit).
-        full_t = (
+        # Temperature: the full tendency here; its linear part −Hδ (implicit) is removed in
+        # spectral space below, where it costs an L × L product instead of nodal column work.
+        source_t = (
             temp * div
             - _vertical_advection(coords, sigma_dot, temp + t_ref)
-            + (self.kappa * (temp + t_ref) * omega)
+            + self.kappa * (temp + t_ref) * omega
+            + forcing_t
         )
-        lin_sigma_dot = _sigma_dot(coords, div)
-        lin_omega = _omega_over_p(coords, div, jnp.zeros_like(div))
-        linear_t = (
-            -_vertical_advection(coords, lin_sigma_dot, t_ref) + self.kappa * t_ref * lin_omega
-        )
-        source_t = full_t - linear_t + forcing_t
         sources_x = [x * div - _vertical_advection(coords, sigma_dot, x) for x in nodal_tracers]
 
         # One batched analysis: fluxes divided by cos²φ for div/curl, and the scalar sources.
+        dsig = jnp.asarray(coords.thickness, dtype).reshape((-1, 1, 1))
         fluxes = (
             jnp.concatenate(
                 [force_u, force_v, u * temp, v * temp]
@@ -241,8 +239,10 @@ class PrimitiveEquations:
             )
             / cos2
         )
-        scalars = jnp.concatenate([kinetic, source_t, *sources_x])
+        q_source = -jnp.sum(dsig * v_grad_q, axis=0, keepdims=True)
+        scalars = jnp.concatenate([kinetic, source_t, *sources_x, q_source])
         modal = grid.to_modal(jnp.concatenate([fluxes, scalars]))
+        q_t, modal = modal[-1], modal[:-1]
         chunks = [modal[i * layers : (i + 1) * layers] for i in range(modal.shape[0] // layers)]
         fu, fv, ut, vt = chunks[:4]
         n_x = len(tracers)
@@ -256,9 +256,12 @@ class PrimitiveEquations:
             bernoulli = bernoulli + phi_s
         vorticity_t = grid.div_cos_lat_modal(fv, -fu)
         divergence_t = grid.div_cos_lat_modal(fu, fv) - grid.laplacian(bernoulli)
-        temperature_t = source_t_m - grid.div_cos_lat_modal(ut, vt)
-        dsig = jnp.asarray(coords.thickness, dtype).reshape((-1, 1, 1))
-        q_t = -grid.to_modal(jnp.sum(dsig * v_grad_q, axis=0))
+        h = jnp.asarray(self._matrices[2], dtype)
+        temperature_t = (
+            source_t_m
+            - grid.div_cos_lat_modal(ut, vt)
+            + jnp.einsum("kj,j...->k...", h, state.divergence)
+        )
         tracer_t = {
             name: source_x_m[i]
             - grid.div_cos_lat_modal(tracer_fluxes[2 * i], tracer_fluxes[2 * i + 1])

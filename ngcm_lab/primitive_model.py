@@ -44,7 +44,7 @@ def held_suarez_forcing(
     drag, relax = (np.asarray(x, dtype) for x in (drag, relax * scales.time_unit))
 
     def apply(u_cos, v_cos, temperature, log_ps):
-        t_eq = forcing.equilibrium_temperature(lat, sigma, P0 * jnp.exp(log_ps))
+        t_eq = forcing.equilibrium_temperature_from_log_pressure(lat, sigma, log_ps)
         return -drag * u_cos, -drag * v_cos, -relax * (temperature - t_eq.astype(dtype))
 
     return apply
