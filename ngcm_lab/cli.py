@@ -1,5 +1,9 @@
 """Command line: `ngcm-lab forecast` writes a forecast to netCDF, `ngcm-lab validate` checks a case.
 
+`forecast` runs either model family: shallow-water cases (`models.case_names()`) on `(time, lat,
+lon)`, or primitive-equation cases (`primitive_model.PRIMITIVE_CASES`) on `--layers` σ layers,
+written as `(time, level, lat, lon)` with a `sigma` coordinate.
+
 Thin on purpose: parse the arguments, call the package, format the answer. JAX and xarray are
 imported inside the commands, so `--help` and `--version` answer at once.
 
@@ -23,6 +27,8 @@ from typing import Any
 
 PROG = "ngcm-lab"
 
+DEFAULT_LAYERS = 20
+
 
 class UsageError(Exception):
     """Bad command-line input; reported as `error: …` with exit code 2."""
@@ -38,16 +44,29 @@ def _version() -> str:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (case and resolution names are checked by the package, not here)."""
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Spectral shallow-water model: forecasts and test-case checks."
+        prog=PROG,
+        description="Spectral shallow-water and primitive-equation models: forecasts and "
+        "test-case checks.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     fc = commands.add_parser("forecast", help="run a named case and write it to netCDF")
-    fc.add_argument("--case", required=True, help="case name, e.g. williamson6 or galewsky")
+    fc.add_argument(
+        "--case",
+        required=True,
+        help="case name: shallow water (e.g. williamson6, galewsky) or primitive equations "
+        "(jw_steady, jablonowski_williamson, held_suarez)",
+    )
     fc.add_argument("--resolution", required=True, help="grid name, e.g. T42 or TL63")
     fc.add_argument("--days", type=float, help="forecast length (default: the case's own)")
     fc.add_argument("--dt", type=float, help="time step in seconds (default: a stable one)")
+    fc.add_argument(
+        "--layers",
+        type=int,
+        metavar="L",
+        help=f"σ layers, primitive-equation cases only (default {DEFAULT_LAYERS})",
+    )
     fc.add_argument("--x64", action="store_true", help="compute in float64 (default float32)")
     fc.add_argument(
         "--output-interval-hours",
@@ -89,24 +108,64 @@ def _dtype(x64: bool) -> Any:
     return np.float32
 
 
+def _build_model(case: str, args: argparse.Namespace, dtype: Any) -> tuple[Any, float | None]:
+    """The model for `case` from whichever family names it, and the case's default days."""
+    from ngcm_lab import models
+
+    if case in models.case_names():
+        if args.layers is not None:
+            raise UsageError(
+                f"--layers applies to primitive-equation cases only; {case!r} is a "
+                "shallow-water case (one layer)"
+            )
+        try:
+            model = models.ShallowWaterModel.from_case(
+                case, args.resolution, dt=args.dt, dtype=dtype
+            )
+        except ValueError as error:
+            raise UsageError(str(error)) from error
+        return model, models.get_case(case).days
+
+    # Imported only here, so shallow-water forecasts never depend on the primitive-equation code.
+    from ngcm_lab import primitive_model
+    from ngcm_lab.spherical_harmonics import Grid
+
+    if case not in primitive_model.PRIMITIVE_CASES:
+        raise UsageError(
+            f"unknown case {case!r}; shallow-water cases: {', '.join(models.case_names())}; "
+            f"primitive-equation cases: {', '.join(primitive_model.PRIMITIVE_CASES)}"
+        )
+    layers = DEFAULT_LAYERS if args.layers is None else args.layers
+    try:
+        grid = Grid.from_name(args.resolution, dtype)
+        dt = primitive_model.suggested_dt(grid) if args.dt is None else args.dt
+        model = primitive_model.PrimitiveEquationsModel.from_case(
+            case, grid, layers=layers, dt=dt, dtype=dtype
+        )
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    return model, primitive_model.PRIMITIVE_DAYS.get(case)
+
+
 def _forecast(args: argparse.Namespace, command_line: str) -> int:
     started = time.perf_counter()
     _positive("--days", args.days, allow_zero=True)
     _positive("--dt", args.dt)
     _positive("--output-interval-hours", args.output_interval_hours)
+    if args.layers is not None and args.layers < 1:
+        raise UsageError(f"--layers must be a positive integer, got {args.layers}")
     output = pathlib.Path(args.output)
     if not output.parent.is_dir():
         raise UsageError(f"cannot write {output}: directory {output.parent} does not exist")
 
-    from ngcm_lab import forecast, models, xarray_io
+    from ngcm_lab import forecast, xarray_io
 
     dtype = _dtype(args.x64)
     case = args.case.strip().lower()
-    try:
-        model = models.ShallowWaterModel.from_case(case, args.resolution, dt=args.dt, dtype=dtype)
-    except ValueError as error:
-        raise UsageError(str(error)) from error
-    days = models.get_case(case).days if args.days is None else args.days
+    model, default_days = _build_model(case, args, dtype)
+    days = default_days if args.days is None else args.days
+    if days is None:
+        raise UsageError(f"case {case!r} has no default length; give --days")
     hours = args.output_interval_hours
     for option, value, in_days in (
         ("--days", days, days),
@@ -133,8 +192,9 @@ def _forecast(args: argparse.Namespace, command_line: str) -> int:
         print(f"error: could not write {output}: {error}", file=sys.stderr)
         return 1
     wall = integration.wall_time_s
+    where = model.grid.name + (f" L{ds.attrs['layers']}" if "layers" in ds.attrs else "")
     print(
-        f"wrote {output}: {case} at {model.grid.name}, {days:g} days in {wall:.1f} s forecast "
+        f"wrote {output}: {case} at {where}, {days:g} days in {wall:.1f} s forecast "
         f"wall time ({days / max(wall, 1e-9):.2f} sim-days/s), "
         f"{time.perf_counter() - started:.1f} s in all"
     )

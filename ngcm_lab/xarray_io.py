@@ -1,12 +1,20 @@
 """Model states and trajectories as CF-annotated `xarray.Dataset`s in SI units, and back.
 
-`trajectory_to_dataset(model, model.run(...))` gives a dataset with dims `(time, lat, lon)` that
-writes straight to netCDF (`ds.to_netcdf(path, engine="h5netcdf")`); `dataset_to_state` reads a
-snapshot back into a model state, so a saved forecast can be restarted.
+`trajectory_to_dataset(model, model.run(...))` gives a dataset that writes straight to netCDF
+(`ds.to_netcdf(path, engine="h5netcdf")`); `dataset_to_state` reads a snapshot back into a model
+state, so a saved forecast can be restarted. Both model families are handled:
+
+- shallow water (`ShallowWaterModel`): `u`, `v`, `h`, `vorticity`, `divergence` on
+  `(time, lat, lon)`, plus `orography (lat, lon)`;
+- primitive equations (`PrimitiveEquationsModel`, recognised by its σ `coords`): `u`, `v`,
+  `temperature` on `(time, level, lat, lon)`, `surface_pressure (time, lat, lon)`,
+  `surface_geopotential (lat, lon)`, with the CF sigma coordinate `sigma(level)`
+  (p = sigma · surface_pressure) and the layer interfaces `sigma_interfaces(level_interface)`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import importlib.metadata
 from typing import TYPE_CHECKING, Any
@@ -15,43 +23,80 @@ import jax
 import numpy as np
 import xarray as xr
 
+from ngcm_lab.sigma_coordinates import SigmaCoordinates
+
 if TYPE_CHECKING:
     from ngcm_lab.forecast import Integration
     from ngcm_lab.models import ShallowWaterModel
+    from ngcm_lab.primitive_equations import PrimitiveEquationsState
+    from ngcm_lab.primitive_model import PrimitiveEquationsModel
     from ngcm_lab.shallow_water import ShallowWaterState
+
+    Model = ShallowWaterModel | PrimitiveEquationsModel
+    State = ShallowWaterState | PrimitiveEquationsState
 
 DEFAULT_START = "2000-01-01T00:00"
 
-# Output name → (name in `model.decode`, CF attributes).
-_FIELDS: dict[str, tuple[str, dict[str, str]]] = {
-    "u": ("u", {"standard_name": "eastward_wind", "long_name": "eastward wind", "units": "m s-1"}),
-    "v": (
-        "v",
-        {"standard_name": "northward_wind", "long_name": "northward wind", "units": "m s-1"},
-    ),
-    "h": (
+# netCDF encoding for coordinates and constants, which never have missing values (CF).
+_NO_FILL = {"_FillValue": None}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Field:
+    """One output variable: its key in `model.decode(state)`, whether it has layers, CF attrs."""
+
+    key: str
+    on_levels: bool
+    attrs: dict[str, str]
+
+
+_U_ATTRS = {"standard_name": "eastward_wind", "long_name": "eastward wind", "units": "m s-1"}
+_V_ATTRS = {"standard_name": "northward_wind", "long_name": "northward wind", "units": "m s-1"}
+
+_SHALLOW_WATER_FIELDS: dict[str, _Field] = {
+    "u": _Field("u", False, _U_ATTRS),
+    "v": _Field("v", False, _V_ATTRS),
+    "h": _Field(
         "depth",
+        False,
         {
             "long_name": "fluid depth",
             "units": "m",
             "comment": "free-surface height = h + orography",
         },
     ),
-    "vorticity": (
+    "vorticity": _Field(
         "vorticity",
+        False,
         {
             "standard_name": "atmosphere_relative_vorticity",
             "long_name": "relative vorticity",
             "units": "s-1",
         },
     ),
-    "divergence": (
+    "divergence": _Field(
         "divergence",
+        False,
         {
             "standard_name": "divergence_of_wind",
             "long_name": "horizontal divergence",
             "units": "s-1",
         },
+    ),
+}
+
+_PRIMITIVE_FIELDS: dict[str, _Field] = {
+    "u": _Field("u", True, _U_ATTRS),
+    "v": _Field("v", True, _V_ATTRS),
+    "temperature": _Field(
+        "temperature",
+        True,
+        {"standard_name": "air_temperature", "long_name": "air temperature", "units": "K"},
+    ),
+    "surface_pressure": _Field(
+        "surface_pressure",
+        False,
+        {"standard_name": "surface_air_pressure", "long_name": "surface pressure", "units": "Pa"},
     ),
 }
 
@@ -69,6 +114,16 @@ def package_version() -> str:
         return "unknown"
 
 
+def _is_primitive(model: Model) -> bool:
+    """Primitive-equation models are the ones with σ layers (duck-typed: no model import)."""
+    return isinstance(getattr(model, "coords", None), SigmaCoordinates)
+
+
+def _fields_of(model: Model) -> dict[str, _Field]:
+    return _PRIMITIVE_FIELDS if _is_primitive(model) else _SHALLOW_WATER_FIELDS
+
+
+# ------------------------------------------------------------------- shared coordinates, attrs
 def _start_time(start: str | np.datetime64) -> np.datetime64:
     return np.datetime64(start, "s")
 
@@ -99,7 +154,8 @@ def _time_coords(times_s: np.ndarray, start: np.datetime64) -> dict[str, xr.Vari
     return {"time": time, "lead_time": lead_time}
 
 
-def _grid_coords(model: ShallowWaterModel) -> dict[str, xr.Variable]:
+def _grid_coords(model: Model) -> dict[str, xr.Variable]:
+    """Gaussian `lat` (ascending) and `lon` in degrees."""
     grid = model.grid
     lat = xr.Variable(
         "lat",
@@ -124,51 +180,114 @@ def _grid_coords(model: ShallowWaterModel) -> dict[str, xr.Variable]:
     return {"lat": lat, "lon": lon}
 
 
-def _global_attrs(model: ShallowWaterModel) -> dict[str, Any]:
+def _sigma_coords(coords: SigmaCoordinates) -> dict[str, xr.Variable]:
+    """CF `atmosphere_sigma_coordinate` at layer centres, and the layer interfaces."""
+    sigma = xr.Variable(
+        "level",
+        coords.centers,
+        {
+            "standard_name": "atmosphere_sigma_coordinate",
+            "long_name": "sigma = p / surface pressure at layer centres",
+            "units": "1",
+            "positive": "down",
+            "formula_terms": "sigma: sigma ps: surface_pressure ptop: ptop",
+            "comment": "pressure at layer centres: p = sigma * surface_pressure (ptop = 0)",
+        },
+        _NO_FILL,
+    )
+    interfaces = xr.Variable(
+        "level_interface",
+        coords.interfaces,
+        {
+            "long_name": "sigma at layer interfaces, top (0) to surface (1)",
+            "units": "1",
+            "comment": "layer k lies between sigma_interfaces[k] and sigma_interfaces[k + 1]",
+        },
+        _NO_FILL,
+    )
+    return {"sigma": sigma, "sigma_interfaces": interfaces}
+
+
+def _global_attrs(model: Model) -> dict[str, Any]:
+    """Attributes common to both families, then the family's own (mean depth or layers)."""
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    mean_depth_m = float(model.scales.dim_length(model.equation.mean_depth))
-    return {
+    primitive = _is_primitive(model)
+    kind = "primitive-equation" if primitive else "shallow-water"
+    attrs: dict[str, Any] = {
         "Conventions": "CF-1.8",
-        "title": f"ngcm_lab shallow-water forecast: {model.name or 'custom'} at {model.grid.name}",
+        "title": f"ngcm_lab {kind} forecast: {model.name or 'custom'} at {model.grid.name}",
         "case": model.name,
         "resolution": model.grid.name,
         "truncation": int(model.grid.truncation),
         "dt_s": float(model.dt_s),
-        "mean_depth_m": mean_depth_m,
-        "ngcm_lab_version": package_version(),
-        "history": f"{now} created by ngcm_lab {package_version()}",
     }
+    if primitive:
+        attrs["layers"] = int(model.coords.layers)
+    else:
+        attrs["mean_depth_m"] = float(model.scales.dim_length(model.equation.mean_depth))
+    attrs["ngcm_lab_version"] = package_version()
+    attrs["history"] = f"{now} created by ngcm_lab {package_version()}"
+    return attrs
+
+
+def _surface_variable(model: Model) -> tuple[str, xr.Variable]:
+    """The time-independent lower boundary: orography (m) or surface geopotential (m² s⁻²)."""
+    dtype = np.dtype(model.grid.dtype)
+    zeros = np.zeros(model.grid.nodal_shape)
+    if _is_primitive(model):
+        phi_s = model.equation.surface_geopotential
+        phi_s = zeros if phi_s is None else model.scales.dim_geopotential(np.asarray(phi_s))
+        attrs = {
+            "standard_name": "surface_geopotential",
+            "long_name": "surface geopotential (g times surface height)",
+            "units": "m2 s-2",
+        }
+        return "surface_geopotential", xr.Variable(("lat", "lon"), phi_s.astype(dtype), attrs)
+    orography = zeros if model.orography_m is None else np.asarray(model.orography_m)
+    attrs = {
+        "standard_name": "surface_altitude",
+        "long_name": "orography (surface height h_s)",
+        "units": "m",
+        "comment": f"spectrally truncated at T{model.grid.truncation}, as the model sees it",
+    }
+    return "orography", xr.Variable(("lat", "lon"), orography.astype(dtype), attrs)
 
 
 def _build_dataset(
-    model: ShallowWaterModel, fields: dict[str, np.ndarray], times_s: np.ndarray, start: Any
+    model: Model, fields: dict[str, np.ndarray], times_s: np.ndarray, start: Any
 ) -> xr.Dataset:
     """Assemble the dataset from decoded fields that have a leading time axis."""
     dtype = np.dtype(model.grid.dtype)
-    dims = ("time", "lat", "lon")
     data_vars = {
-        name: xr.Variable(dims, fields[key].astype(dtype), dict(attrs))
-        for name, (key, attrs) in _FIELDS.items()
+        name: xr.Variable(
+            ("time", "level", "lat", "lon") if spec.on_levels else ("time", "lat", "lon"),
+            fields[spec.key].astype(dtype),
+            dict(spec.attrs),
+        )
+        for name, spec in _fields_of(model).items()
     }
-    orography = model.orography_m
-    orography = np.zeros(model.grid.nodal_shape) if orography is None else orography
-    data_vars["orography"] = xr.Variable(
-        ("lat", "lon"),
-        np.asarray(orography).astype(dtype),
-        {
-            "standard_name": "surface_altitude",
-            "long_name": "orography (surface height h_s)",
-            "units": "m",
-            "comment": f"spectrally truncated at T{model.grid.truncation}, as the model sees it",
-        },
-    )
+    surface_name, surface = _surface_variable(model)
+    data_vars[surface_name] = surface
     coords = {**_time_coords(times_s, _start_time(start)), **_grid_coords(model)}
+    if _is_primitive(model):
+        coords.update(_sigma_coords(model.coords))
+        data_vars["ptop"] = xr.Variable(
+            (),
+            np.float64(0.0),
+            {
+                "standard_name": "air_pressure_at_top_of_atmosphere_model",
+                "long_name": "pressure at the model top",
+                "units": "Pa",
+            },
+            _NO_FILL,
+        )
     return xr.Dataset(data_vars, coords, _global_attrs(model))
 
 
+# ------------------------------------------------------------------------------ public API
 def state_to_dataset(
-    model: ShallowWaterModel,
-    state: ShallowWaterState,
+    model: Model,
+    state: State,
     time_s: float = 0.0,
     start: str | np.datetime64 = DEFAULT_START,
 ) -> xr.Dataset:
@@ -179,9 +298,9 @@ def state_to_dataset(
 
 
 def trajectory_to_dataset(
-    model: ShallowWaterModel, integration: Integration, start: str | np.datetime64 = DEFAULT_START
+    model: Model, integration: Integration, start: str | np.datetime64 = DEFAULT_START
 ) -> xr.Dataset:
-    """Every output of `model.run(...)` as a dataset with dims `(time, lat, lon)`."""
+    """Every output of `model.run(...)` as a dataset: dims `(time, [level,] lat, lon)`."""
     times_s = np.asarray(integration.times_s, np.float64)
     # Decoding one snapshot at a time bounds the transform's working memory to one state.
     snapshots = [
@@ -192,34 +311,51 @@ def trajectory_to_dataset(
     return _build_dataset(model, fields, times_s, start)
 
 
-def dataset_to_state(
-    model: ShallowWaterModel, ds: xr.Dataset, time_index: int = -1
-) -> ShallowWaterState:
-    """Re-encode `u`, `v`, `h` (SI) at `time_index` as a model state, e.g. to restart a run."""
-    missing = [name for name in ("u", "v", "h") if name not in ds]
+def dataset_to_state(model: Model, ds: xr.Dataset, time_index: int = -1) -> State:
+    """Re-encode the prognostic SI fields at `time_index` as a model state, e.g. to restart.
+
+    Shallow water needs `u`, `v`, `h`; primitive equations need `u`, `v`, `temperature` and
+    `surface_pressure` on the model's own σ layers.
+    """
+    primitive = _is_primitive(model)
+    names = tuple(_PRIMITIVE_FIELDS) if primitive else ("u", "v", "h")
+    missing = [name for name in names if name not in ds]
     if missing:
-        raise ValueError(f"dataset lacks variable(s) {', '.join(missing)}; need u, v and h")
+        raise ValueError(f"dataset lacks variable(s) {', '.join(missing)}; need {', '.join(names)}")
     if "time" in ds.dims:
         ds = ds.isel(time=time_index)
     if "lat" in ds.coords and ds.sizes.get("lat", 0) > 1 and ds.lat[0] > ds.lat[-1]:
         ds = ds.sortby("lat")  # accept north→south files; the model's latitudes ascend
-    expected = model.grid.nodal_shape
-    fields = {}
-    for name in ("u", "v", "h"):
+    if primitive and "sigma" in ds and not _same_sigma(ds["sigma"].values, model.coords):
+        raise ValueError(
+            f"the dataset's sigma levels ({ds.sizes.get('level', '?')} layers) are not the "
+            f"model's {model.coords.layers} layers; build the model with the file's layers"
+        )
+    fields = []
+    for name in names:
         da = ds[name]
         if {"lat", "lon"} <= set(da.dims):
             da = da.transpose(..., "lat", "lon")
+        on_levels = primitive and _PRIMITIVE_FIELDS[name].on_levels
+        expected = model.grid.nodal_shape
+        if on_levels:
+            expected = (model.coords.layers, *expected)
         if da.shape != expected:
+            shape_name = "(level, nlat, nlon)" if on_levels else "(nlat, nlon)"
             raise ValueError(
                 f"variable {name!r} has shape {da.shape} but the model's {model.grid.name} grid "
-                f"is (nlat, nlon) = {expected}; regrid the data or build the model at the "
+                f"is {shape_name} = {expected}; regrid the data or build the model at the "
                 f"resolution the file was written with ({ds.attrs.get('resolution', 'unknown')})"
             )
-        fields[name] = np.asarray(da.values, np.float64)
+        fields.append(np.asarray(da.values, np.float64))
     if "lat" in ds.coords:
         lat = np.asarray(ds["lat"].values, np.float64)
         if not np.allclose(lat, np.degrees(model.grid.latitudes), atol=1e-4):
             raise ValueError(
                 f"the dataset's latitudes are not the Gaussian latitudes of {model.grid.name}"
             )
-    return model.encode(fields["u"], fields["v"], fields["h"])
+    return model.encode(*fields)
+
+
+def _same_sigma(sigma: np.ndarray, coords: SigmaCoordinates) -> bool:
+    return sigma.shape == coords.centers.shape and np.allclose(sigma, coords.centers, atol=1e-6)

@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from ngcm_lab import cli
+from ngcm_lab import cli, primitive_model
+from ngcm_lab.sigma_coordinates import SigmaCoordinates
+from ngcm_lab.spherical_harmonics import Grid
 
 
 @pytest.fixture
@@ -116,6 +118,7 @@ def test_unknown_case_lists_names(tmp_path, capsys):
     )
     err = capsys.readouterr().err
     assert code == 2 and "nonesuch" in err and "galewsky" in err and "williamson6" in err
+    assert "held_suarez" in err and "jablonowski_williamson" in err  # both families listed
 
 
 @pytest.mark.parametrize(
@@ -141,6 +144,114 @@ def test_invalid_numbers_are_usage_errors(tmp_path, capsys, extra, message):
     ]
     assert cli.main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------- primitive-equation cases
+def test_forecast_primitive_jablonowski_williamson(tmp_path, capsys):
+    path = tmp_path / "jw.nc"
+    argv = [
+        "forecast",
+        "--case",
+        "jablonowski_williamson",
+        "--resolution",
+        "T21",
+        "--layers",
+        "6",
+        "--days",
+        "1",
+        "--dt",
+        "1800",
+        "--no-progress",
+        "--output",
+        str(path),
+    ]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert len(out.strip().splitlines()) == 1
+    assert str(path) in out and "T21 L6" in out and "1 days" in out
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        for name in ("u", "v", "temperature"):
+            assert ds[name].dims == ("time", "level", "lat", "lon")
+            assert ds[name].dtype == np.float32
+        assert ds["surface_pressure"].dims == ("time", "lat", "lon")
+        assert ds["surface_pressure"].attrs["units"] == "Pa"
+        assert ds["temperature"].attrs["units"] == "K"
+        assert dict(ds.sizes) == {
+            "time": 2,
+            "level": 6,
+            "lat": 32,
+            "lon": 64,
+            "level_interface": 7,
+        }
+        np.testing.assert_allclose(
+            ds["sigma"].values, SigmaCoordinates.equidistant(6).centers, rtol=1e-12
+        )
+        assert ds["sigma"].attrs["standard_name"] == "atmosphere_sigma_coordinate"
+        temperature = ds["temperature"].values
+        assert 180 < temperature.min() and temperature.max() < 320
+        ps = ds["surface_pressure"].values
+        assert np.all(np.isfinite(ps)) and 9.0e4 < ps.min() and ps.max() < 1.1e5
+        assert ds.attrs["case"] == "jablonowski_williamson" and ds.attrs["layers"] == 6
+        assert ds.attrs["dt_s"] == 1800.0
+        assert "--layers 6" in ds.attrs["history"]
+
+
+def test_forecast_held_suarez_default_dt(tmp_path, capsys):
+    path = tmp_path / "hs.nc"
+    argv = [
+        "forecast",
+        "--case",
+        "Held_Suarez",
+        "--resolution",
+        "T21",
+        "--layers",
+        "5",
+        "--days",
+        "1",
+        "--no-progress",
+        "--output",
+        str(path),
+    ]
+    assert cli.main(argv) == 0
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        assert ds["temperature"].dims == ("time", "level", "lat", "lon")
+        assert ds.sizes["level"] == 5 and ds.attrs["case"] == "held_suarez"
+        assert np.all(np.isfinite(ds["u"].values)) and np.all(np.isfinite(ds["temperature"]))
+        # Rest + HS forcing: after a day, still near 1000 hPa and slow.
+        np.testing.assert_allclose(ds["surface_pressure"].values, 1e5, rtol=0.02)
+        assert float(np.abs(ds["u"]).max()) < 30
+        assert ds.attrs["dt_s"] == primitive_model.suggested_dt(Grid.from_name("T21"))
+
+
+def test_primitive_suggested_time_steps():
+    expected = {"T21": 1800, "T42": 900, "T63": 720, "TL63": 720, "T85": 450}
+    for name, dt in expected.items():
+        assert primitive_model.suggested_dt(Grid.from_name(name)) == dt
+        assert 3600 % dt == 0
+
+
+def test_layers_with_shallow_water_case_is_usage_error(tmp_path, capsys):
+    argv = ["forecast", "--case", "galewsky", "--resolution", "T21", "--layers", "10"]
+    assert cli.main([*argv, "--output", str(tmp_path / "x.nc")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "--layers" in err and "shallow-water" in err
+    assert not (tmp_path / "x.nc").exists()
+
+
+@pytest.mark.parametrize("layers", ["0", "-3"])
+def test_nonpositive_layers_is_usage_error(tmp_path, capsys, layers):
+    argv = ["forecast", "--case", "held_suarez", "--resolution", "T21", "--layers", layers]
+    assert cli.main([*argv, "--output", str(tmp_path / "x.nc")]) == 2
+    assert "--layers must be a positive integer" in capsys.readouterr().err
+
+
+def test_primitive_unknown_resolution_and_bad_days(tmp_path, capsys):
+    base = ["forecast", "--case", "jw_steady", "--output", str(tmp_path / "x.nc")]
+    assert cli.main([*base, "--resolution", "T43"]) == 2
+    err = capsys.readouterr().err
+    assert "T43" in err and "T42" in err
+    assert cli.main([*base, "--resolution", "T21", "--dt", "1800", "--days", "0.01"]) == 2
+    assert "not a whole number of 1800 s time steps" in capsys.readouterr().err
 
 
 def test_missing_output_directory(tmp_path, capsys):

@@ -165,3 +165,10 @@ def test_held_suarez_spin_up_has_symmetric_midlatitude_jets():
     surface = zonal[-1]
     assert surface[np.abs(lat) < 15].mean() < 0.0  # trade easterlies
     assert surface[(np.abs(lat) > 35) & (np.abs(lat) < 55)].mean() > 0.0  # surface westerlies
+    # Dry mass: the spectral ln p_s equation does not conserve ∫ p_s exactly; the mass drifts
+    # (measured −0.05 % in 150 days, steady). Bound it at 0.1 %; a mass fixer is future work.
+    masses = [
+        model.global_mean_surface_pressure(jax.tree.map(lambda x, i=i: x[i], result.states))
+        for i in (0, -1)
+    ]
+    assert abs(masses[1] / masses[0] - 1.0) < 1e-3

@@ -1,4 +1,4 @@
-"""xarray output: CF dims/coords/attrs, netCDF round trip, and restart from a dataset."""
+"""xarray output of both model families: CF dims/coords/attrs, netCDF round trip, restart."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import pytest
 import xarray as xr
 
 from ngcm_lab.models import ShallowWaterModel
+from ngcm_lab.primitive_model import PrimitiveEquationsModel
+from ngcm_lab.sigma_coordinates import SigmaCoordinates
 from ngcm_lab.xarray_io import dataset_to_state, state_to_dataset, trajectory_to_dataset
 
 VARIABLES = ("u", "v", "h", "vorticity", "divergence")
@@ -164,3 +166,122 @@ def test_wrong_shape_is_a_clear_error(ds):
         dataset_to_state(t42, ds)
     with pytest.raises(ValueError, match="lacks variable"):
         dataset_to_state(t42, ds.drop_vars("h"))
+
+
+# ------------------------------------------------------------------ primitive-equation models
+PRIMITIVE_VARIABLES = ("u", "v", "temperature", "surface_pressure")
+
+
+@pytest.fixture(scope="module")
+def pe_model() -> PrimitiveEquationsModel:
+    return PrimitiveEquationsModel.from_case("jablonowski_williamson", "T21", layers=4, dt=1800)
+
+
+@pytest.fixture(scope="module")
+def pe_integration(pe_model):
+    return pe_model.run(0.5, output_interval_hours=12, progress=False)
+
+
+@pytest.fixture(scope="module")
+def pe_ds(pe_model, pe_integration) -> xr.Dataset:
+    return trajectory_to_dataset(pe_model, pe_integration)
+
+
+def test_primitive_dims_and_sigma(pe_ds, pe_model):
+    nlat, nlon = pe_model.grid.nodal_shape
+    assert dict(pe_ds.sizes) == {
+        "time": 2,
+        "level": 4,
+        "lat": nlat,
+        "lon": nlon,
+        "level_interface": 5,
+    }
+    for name in ("u", "v", "temperature"):
+        assert pe_ds[name].dims == ("time", "level", "lat", "lon")
+        assert pe_ds[name].dtype == np.float32
+    assert pe_ds["surface_pressure"].dims == ("time", "lat", "lon")
+    assert pe_ds["surface_geopotential"].dims == ("lat", "lon")
+    coords = SigmaCoordinates.equidistant(4)
+    np.testing.assert_array_equal(pe_ds["sigma"].values, coords.centers)
+    np.testing.assert_array_equal(pe_ds["sigma_interfaces"].values, coords.interfaces)
+    assert pe_ds["sigma"].dims == ("level",) and "sigma" in pe_ds.coords
+    sigma = pe_ds["sigma"].attrs
+    assert sigma["standard_name"] == "atmosphere_sigma_coordinate"
+    assert sigma["units"] == "1" and sigma["positive"] == "down"
+    assert sigma["formula_terms"] == "sigma: sigma ps: surface_pressure ptop: ptop"
+    assert float(pe_ds["ptop"]) == 0.0 and pe_ds["ptop"].attrs["units"] == "Pa"
+    # Shared time and grid coordinates, as for shallow water.
+    np.testing.assert_array_equal(
+        pe_ds["lead_time"].values.astype("timedelta64[h]").astype(int), [0, 12]
+    )
+    assert pe_ds["lat"].attrs["units"] == "degrees_north"
+
+
+def test_primitive_units_and_attrs(pe_ds, pe_model):
+    expected = {
+        "u": ("eastward_wind", "m s-1"),
+        "v": ("northward_wind", "m s-1"),
+        "temperature": ("air_temperature", "K"),
+        "surface_pressure": ("surface_air_pressure", "Pa"),
+        "surface_geopotential": ("surface_geopotential", "m2 s-2"),
+    }
+    for name, (standard_name, units) in expected.items():
+        assert pe_ds[name].attrs["standard_name"] == standard_name
+        assert pe_ds[name].attrs["units"] == units
+    attrs = pe_ds.attrs
+    assert attrs["Conventions"] == "CF-1.8" and "primitive-equation" in attrs["title"]
+    assert attrs["case"] == "jablonowski_williamson" and attrs["resolution"] == "T21"
+    assert attrs["layers"] == 4 and attrs["dt_s"] == 1800.0 and attrs["truncation"] == 21
+    assert "mean_depth_m" not in attrs and attrs["history"]
+
+
+def test_primitive_values_match_decode(pe_ds, pe_model, pe_integration):
+    last = pe_model.decode(jax.tree.map(lambda x: x[-1], pe_integration.states))
+    for name in PRIMITIVE_VARIABLES:
+        np.testing.assert_allclose(pe_ds[name].isel(time=-1), last[name], rtol=1e-6)
+    phi_s = pe_model.scales.dim_geopotential(np.asarray(pe_model.equation.surface_geopotential))
+    np.testing.assert_allclose(pe_ds["surface_geopotential"], phi_s, rtol=1e-6)
+    # JW06 in SI: a ~35 m/s jet, 1000 hPa surface, tropospheric temperatures.
+    assert 25 < float(pe_ds["u"].max()) < 50
+    np.testing.assert_allclose(pe_ds["surface_pressure"], 1e5, rtol=0.01)
+    assert 180 < float(pe_ds["temperature"].min()) < float(pe_ds["temperature"].max()) < 320
+
+
+def test_primitive_state_to_dataset(pe_model):
+    one = state_to_dataset(pe_model, pe_model.initial_state, time_s=3600.0)
+    assert one.sizes["time"] == 1 and one["temperature"].dims == ("time", "level", "lat", "lon")
+    assert one["time"].values[0] == np.datetime64("2000-01-01T01:00", "ns")
+
+
+def test_primitive_netcdf_round_trip(pe_ds, tmp_path):
+    path = tmp_path / "pe.nc"
+    pe_ds.to_netcdf(path, engine="h5netcdf")
+    with xr.open_dataset(path, engine="h5netcdf") as back:
+        back = back.load()
+    for name in (*PRIMITIVE_VARIABLES, "surface_geopotential", "sigma", "sigma_interfaces"):
+        np.testing.assert_array_equal(back[name].values, pe_ds[name].values)
+        assert back[name].attrs == pe_ds[name].attrs
+        assert back[name].dims == pe_ds[name].dims
+        assert back[name].dtype == pe_ds[name].dtype
+    assert "sigma" in back.coords and "sigma_interfaces" in back.coords
+    assert back.attrs == pe_ds.attrs
+
+
+def test_primitive_restart_round_trip(pe_model, pe_ds, pe_integration):
+    state = dataset_to_state(pe_model, pe_ds.isel(lat=slice(None, None, -1)))
+    expected = jax.tree.map(lambda x: x[-1], pe_integration.states)
+    for got, want in zip(jax.tree.leaves(state), jax.tree.leaves(expected), strict=True):
+        scale = float(np.max(np.abs(want)))
+        # log(p_s / p0) is ~1e-4 but stored as float32 Pa, i.e. to ~0.01 Pa ≈ 1e-7 in log p_s.
+        atol = max(1e-5 * scale, 1e-7)
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), atol=atol)
+
+
+def test_primitive_restart_checks_layers_and_variables(pe_ds):
+    six = PrimitiveEquationsModel.from_case("jablonowski_williamson", "T21", layers=6, dt=1800)
+    with pytest.raises(ValueError, match="sigma levels.*6 layers"):
+        dataset_to_state(six, pe_ds)
+    with pytest.raises(ValueError, match=r"shape \(4, 32, 64\).*\(6, 32, 64\)"):
+        dataset_to_state(six, pe_ds.drop_vars("sigma"))
+    with pytest.raises(ValueError, match="lacks variable.*temperature"):
+        dataset_to_state(six, pe_ds.drop_vars("temperature"))
