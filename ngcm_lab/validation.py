@@ -50,18 +50,30 @@ def williamson_norms(h: np.ndarray, h_true: np.ndarray, area: np.ndarray) -> dic
 
 @dataclasses.dataclass(frozen=True)
 class ValidationResult:
-    """Outcome of one check: metrics, thresholds (metric ≤ threshold unless named `min_…`)."""
+    """Outcome of one check: metrics and thresholds.
+
+    A threshold is an upper bound, a lower bound for metrics named `min_…`, or a `[low, high]`
+    range.
+    """
 
     case: str
     resolution: str
     precision: str
     metrics: dict[str, float]
-    thresholds: dict[str, float]
+    thresholds: dict[str, float | tuple[float, float]]
     details: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def _ok(self, name: str) -> bool:
         value, limit = self.metrics[name], self.thresholds[name]
+        if isinstance(limit, tuple | list):
+            return bool(limit[0] <= value <= limit[1])
         return bool(value >= limit) if name.startswith("min_") else bool(value <= limit)
+
+    def _limit_text(self, name: str) -> str:
+        limit = self.thresholds[name]
+        if isinstance(limit, tuple | list):
+            return f"{limit[0]:.4g}…{limit[1]:.4g}"
+        return f"{'≥' if name.startswith('min_') else '≤'} {limit:.3g}"
 
     @property
     def passed(self) -> bool:
@@ -73,7 +85,9 @@ class ValidationResult:
             "resolution": self.resolution,
             "precision": self.precision,
             "metrics": self.metrics,
-            "thresholds": self.thresholds,
+            "thresholds": {
+                k: list(t) if isinstance(t, tuple) else t for k, t in self.thresholds.items()
+            },
             "passed": self.passed,
             **self.details,
         }
@@ -83,8 +97,7 @@ class ValidationResult:
         lines.append(f"  {'metric':<28} {'value':>12} {'threshold':>14}  ok")
         for name, value in self.metrics.items():
             if name in self.thresholds:
-                sign = "≥" if name.startswith("min_") else "≤"
-                limit = f"{sign} {self.thresholds[name]:.3g}"
+                limit = self._limit_text(name)
                 ok = "yes" if self._ok(name) else "NO"
             else:
                 limit, ok = "", ""
@@ -361,7 +374,29 @@ CHECKS: dict[str, Check] = {
     "galewsky": Check(
         "Galewsky jet: stays zonal unperturbed, rolls up perturbed, PV bound", "T85", _galewsky
     ),
+    "jw_steady": Check(
+        "Jablonowski–Williamson steady state: zonal and steady for 30 days (12 σ layers)",
+        "T21",
+        lambda *args: _primitive("jw_steady", *args),
+    ),
+    "jablonowski_williamson": Check(
+        "Jablonowski–Williamson baroclinic wave: minimum p_s days 7–9 (20 σ layers)",
+        "T42",
+        lambda *args: _primitive("jablonowski_williamson", *args),
+    ),
+    "held_suarez_spinup": Check(
+        "Held–Suarez spin-up: symmetric mid-latitude jets, trades, dry-mass drift (10 layers)",
+        "T21",
+        lambda *args: _primitive("held_suarez_spinup", *args),
+    ),
 }
+
+
+def _primitive(case: str, resolution: str, dtype: Any, progress: bool) -> ValidationResult:
+    """Primitive-equation checks live in their own module (imported only when run)."""
+    from ngcm_lab import primitive_validation
+
+    return primitive_validation.CHECKS[case](resolution, dtype, progress)
 
 
 def case_names() -> list[str]:
