@@ -18,19 +18,16 @@ meaningful between numbers measured in the same run on the same machine.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import platform
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import jax
 import numpy as np
+from _timing import time_stepper
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = REPO_ROOT / "benchmarks" / "results" / "shallow_water.json"
@@ -58,79 +55,11 @@ DINOSAUR_FILTER_ORDER = 18
 DINOSAUR_FILTER_CUTOFF = 0.0
 
 Pytree = Any
-StepFn = Callable[[Pytree], Pytree]
 
 
 # ---------------------------------------------------------------------------------------------
-# Shared timing helper (used for every model)
+# Checks shared by every model (timing helpers: _timing.py)
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Timing:
-    """Wall-clock figures of one model at one resolution."""
-
-    nsteps: int
-    repeats: int
-    dt_seconds: float
-    compile_and_first_run_s: float
-    run_times_s: list[float]
-
-    @property
-    def median_s(self) -> float:
-        return statistics.median(self.run_times_s)
-
-    @property
-    def steps_per_second(self) -> float:
-        return self.nsteps / self.median_s
-
-    @property
-    def simulated_days_per_second(self) -> float:
-        return self.steps_per_second * self.dt_seconds / SECONDS_PER_DAY
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "steps_per_second": self.steps_per_second,
-            "simulated_days_per_wall_second": self.simulated_days_per_second,
-            "compile_and_first_run_s": self.compile_and_first_run_s,
-            "median_run_s": self.median_s,
-            "min_run_s": min(self.run_times_s),
-            "max_run_s": max(self.run_times_s),
-            "nsteps_per_run": self.nsteps,
-            "repeats": self.repeats,
-        }
-
-
-def time_stepper(
-    step: StepFn, initial_state: Pytree, nsteps: int, repeats: int, dt_seconds: float
-) -> tuple[Timing, Pytree, int]:
-    """Times ``nsteps`` applications of ``step`` fused into one jitted ``lax.scan``.
-
-    The first call (trace + compile + run) is timed on its own; then ``repeats`` further calls
-    are timed, each continuing from the previous output so the returned state is the result of
-    ``(repeats + 1) * nsteps`` steps (used for the steady-state check).
-
-    Returns:
-        The timing, the final state and the total number of steps taken to reach it.
-    """
-
-    @jax.jit
-    def run(state: Pytree) -> Pytree:
-        final, _ = jax.lax.scan(lambda s, _: (step(s), None), state, xs=None, length=nsteps)
-        return final
-
-    start = time.perf_counter()
-    state = jax.block_until_ready(run(initial_state))
-    first_call = time.perf_counter() - start
-
-    run_times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        state = jax.block_until_ready(run(state))
-        run_times.append(time.perf_counter() - start)
-
-    timing = Timing(nsteps, repeats, dt_seconds, first_call, run_times)
-    return timing, state, (repeats + 1) * nsteps
 
 
 def modal_drift(initial: Any, final: Any) -> float:
