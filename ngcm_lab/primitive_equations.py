@@ -292,32 +292,48 @@ class PrimitiveEquations:
             {name: jnp.zeros_like(x) for name, x in state.tracers.items()},
         )
 
+    @functools.cached_property
+    def _vertical_modes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Eigen-decomposition C = V diag(d) V⁻¹ of the gravity-wave coupling C = R(GH + T̄Δσᵀ).
+
+        The implicit matrix for degree n is I + θ²λ_n C, so all degrees share C's eigenvectors
+        (the vertical normal modes; d are squared gravity-wave speeds, real and positive for a
+        stable reference state), and inverting it is two L × L products and a scaling.
+        """
+        g, _, h = self._matrices
+        t_ref = np.asarray(self.reference_temperature, np.float64)
+        coupling = self.gas_constant * (g @ h + np.outer(t_ref, self.coords.thickness))
+        d, v = np.linalg.eig(coupling)
+        if np.max(np.abs(d.imag)) > 1e-9 * np.max(np.abs(d.real)) or np.min(d.real) <= 0:
+            raise ValueError("the reference temperature gives unstable vertical gravity modes")
+        v = v.real
+        return d.real, v, np.linalg.inv(v)
+
     def implicit_inverse(
         self, state: PrimitiveEquationsState, step_size: float
     ) -> PrimitiveEquationsState:
-        """Solve (I − θL)Y = X: a dense L × L solve per total wavenumber for δ, then T′ and q.
+        """Solve (I − θL)Y = X: δ from one system per degree, then T′ and q.
 
-        With λ_n = n(n+1): [I + θ² λ_n R (G H + T̄ Δσᵀ)] δ = X_δ + θ λ_n R (G X_T + T̄ X_q).
+        With λ_n = n(n+1): [I + θ² λ_n R (G H + T̄ Δσᵀ)] δ = X_δ + θ λ_n R (G X_T + T̄ X_q), solved in
+        the basis of vertical normal modes (`_vertical_modes`).
         """
         theta = float(step_size)
         grid, dtype = self.grid, self.grid.dtype
-        g, _, h = self._matrices
+        _, _, h = self._matrices
+        d, v, v_inv = self._vertical_modes
         r = self.gas_constant
-        t_ref = np.asarray(self.reference_temperature, np.float64)
         dsig = self.coords.thickness
-        layers = self.coords.layers
-        n = np.arange(grid.truncation + 2)
+        n = np.minimum(grid.total_wavenumber, grid.truncation + 1)
         lam = n * (n + 1.0)
-        coupling = r * (g @ h + np.outer(t_ref, dsig))
-        matrices = np.eye(layers)[None] + theta**2 * lam[:, None, None] * coupling[None]
-        inverses = np.linalg.inv(matrices)  # (N + 2, L, L)
-        slot_n = np.minimum(grid.total_wavenumber, grid.truncation + 1)  # n > N+1 slots are zero
-        by_slot = inverses[slot_n]  # (M, K, L, L)
-        rhs = state.divergence + theta * jnp.asarray(lam[slot_n], dtype) * (
+        scale = 1.0 / (1.0 + theta**2 * d[:, None, None] * lam[None])  # (L, M, K)
+        rhs = state.divergence + theta * jnp.asarray(lam, dtype) * (
             self.geopotential_variation(state.temperature_variation)
-            + r * self._layers(t_ref) * state.log_surface_pressure
+            + r * self._layers(self.reference_temperature) * state.log_surface_pressure
         )
-        divergence = jnp.einsum("mkij,jmk->imk", jnp.asarray(by_slot, dtype), rhs)
+        modes = jnp.einsum("ij,j...->i...", jnp.asarray(v_inv, dtype), rhs)
+        divergence = jnp.einsum(
+            "ij,j...->i...", jnp.asarray(v, dtype), jnp.asarray(scale, dtype) * modes
+        )
         temperature = state.temperature_variation - theta * jnp.einsum(
             "kj,j...->k...", jnp.asarray(h, dtype), divergence
         )
