@@ -107,8 +107,59 @@ def _truncated(grid: Grid, nodal: Array) -> Array:
     return grid.to_nodal(grid.truncate(grid.to_modal(nodal)))
 
 
+class SteppedModel:
+    """Stepping shared by the models: SIL3 IMEX on `self.equation`, then the product of
+    `self.filters`; expects `equation`, `dt_s`, `filters`, `scales`, `initial_state`, `name`."""
+
+    description = "model"
+
+    @property
+    def step(self) -> Callable:
+        """Pure `state -> state` for one time step (IMEX SIL3, then the filters)."""
+        dt = self.scales.nondim_time(self.dt_s)
+        raw = time_integration.imex_rk_sil3(self.equation, dt)
+        grid = self.equation.grid
+        factors = np.prod([f.factors(grid, self.dt_s) for f in self.filters], axis=0)
+        return time_integration.with_filters(raw, [modal_filter(factors, grid.dtype)])
+
+    def steps_for(self, days: float) -> int:
+        """The whole number of time steps in `days`, or a ValueError naming the mismatch."""
+        n = days * SECONDS_PER_DAY / self.dt_s
+        if abs(n - round(n)) > 1e-6:
+            raise ValueError(f"{days} days is not a whole number of {self.dt_s} s steps")
+        return int(round(n))
+
+    def rollout(self, state: Any, n_steps: int) -> Any:
+        """Differentiable `n_steps`-step forecast (one `lax.scan`)."""
+        return time_integration.repeated(self.step, n_steps)(state)
+
+    def run(
+        self,
+        days: float,
+        *,
+        output_interval_hours: float = 24.0,
+        state: Any = None,
+        progress: bool = True,
+        callbacks=(),
+    ) -> forecast.Integration:
+        """Forecast `days` from `state` (default: the initial state), keeping every output."""
+        state = self.initial_state if state is None else state
+        if state is None:
+            raise ValueError("no state given and the model has no initial_state")
+        return forecast.integrate(
+            jax.jit(self.step),
+            state,
+            dt_s=self.dt_s,
+            n_steps=self.steps_for(days),
+            steps_per_output=self.steps_for(output_interval_hours / 24.0),
+            progress=progress,
+            description=self.name or self.description,
+            callbacks=callbacks,
+        )
+
+
 @dataclasses.dataclass(frozen=True)
-class ShallowWaterModel:
+class ShallowWaterModel(SteppedModel):
     """Shallow-water model: SIL3 IMEX stepping of `ShallowWaterEquations`, then spectral filters.
 
     Attributes:
@@ -120,6 +171,8 @@ class ShallowWaterModel:
       initial_state: optional initial state (model units).
       name: case name, when built from one.
     """
+
+    description = "shallow water"  # progress-bar label when the model has no case name
 
     equation: ShallowWaterEquations
     dt_s: float
@@ -226,50 +279,6 @@ class ShallowWaterModel:
             "vorticity": nodal[1] / s.time_unit,
             "divergence": nodal[2] / s.time_unit,
         }
-
-    # ------------------------------------------------------------------------- stepping
-    @property
-    def step(self) -> Callable[[ShallowWaterState], ShallowWaterState]:
-        """Pure `state -> state` for one time step (IMEX SIL3, then the filters)."""
-        dt = self.scales.nondim_time(self.dt_s)
-        raw = time_integration.imex_rk_sil3(self.equation, dt)
-        factors = np.prod([f.factors(self.grid, self.dt_s) for f in self.filters], axis=0)
-        return time_integration.with_filters(raw, [modal_filter(factors, self.grid.dtype)])
-
-    def steps_for(self, days: float) -> int:
-        n = days * SECONDS_PER_DAY / self.dt_s
-        if abs(n - round(n)) > 1e-6:
-            raise ValueError(f"{days} days is not a whole number of {self.dt_s} s steps")
-        return int(round(n))
-
-    def rollout(self, state: ShallowWaterState, n_steps: int) -> ShallowWaterState:
-        """Differentiable `n_steps`-step forecast (one `lax.scan`)."""
-        return time_integration.repeated(self.step, n_steps)(state)
-
-    def run(
-        self,
-        days: float,
-        *,
-        output_interval_hours: float = 24.0,
-        state: ShallowWaterState | None = None,
-        progress: bool = True,
-        callbacks=(),
-    ) -> forecast.Integration:
-        """Forecast `days` from `state` (default: the initial state), keeping every output."""
-        state = self.initial_state if state is None else state
-        if state is None:
-            raise ValueError("no state given and the model has no initial_state")
-        per_output = self.steps_for(output_interval_hours / 24.0)
-        return forecast.integrate(
-            jax.jit(self.step),
-            state,
-            dt_s=self.dt_s,
-            n_steps=self.steps_for(days),
-            steps_per_output=per_output,
-            progress=progress,
-            description=self.name or "shallow water",
-            callbacks=callbacks,
-        )
 
     # ----------------------------------------------------------------------- diagnostics
     def total_mass(self, state: ShallowWaterState) -> float:

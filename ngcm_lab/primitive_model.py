@@ -14,11 +14,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ngcm_lab import forecast, time_integration
 from ngcm_lab.cases.jablonowski_williamson import PrimitiveFields, jablonowski_williamson
-from ngcm_lab.constants import KAPPA, P0, R_DRY, SCALES, SECONDS_PER_DAY, Scales
-from ngcm_lab.filtering import ExponentialFilter, modal_filter
+from ngcm_lab.constants import KAPPA, P0, R_DRY, SCALES, Scales
+from ngcm_lab.filtering import ExponentialFilter
 from ngcm_lab.held_suarez import HeldSuarezForcing
+from ngcm_lab.models import SteppedModel
 from ngcm_lab.models import suggested_dt as shallow_water_suggested_dt
 from ngcm_lab.primitive_equations import Forcing, PrimitiveEquations, PrimitiveEquationsState
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
@@ -83,7 +83,7 @@ def _encode(grid: Grid, u: Array, v: Array, temperature_variation: Array, log_ps
 
 
 @dataclasses.dataclass(frozen=True)
-class PrimitiveEquationsModel:
+class PrimitiveEquationsModel(SteppedModel):
     """Primitive equations stepped with SIL3 and filtered after each step.
 
     Attributes:
@@ -94,6 +94,8 @@ class PrimitiveEquationsModel:
       initial_state: optional initial state.
       name: case name.
     """
+
+    description = "primitive equations"  # progress-bar label without a case name
 
     equation: PrimitiveEquations
     dt_s: float
@@ -219,34 +221,3 @@ class PrimitiveEquationsModel:
         """Area-weighted global mean of p_s in Pa: the dry-air mass per unit area times g."""
         q = np.asarray(self._nodal(state)[3], np.float64)
         return float(np.sum(P0 * np.exp(q) * self.grid.area_weights))
-
-    # ------------------------------------------------------------------------- stepping
-    @property
-    def step(self) -> Callable[[PrimitiveEquationsState], PrimitiveEquationsState]:
-        dt = self.scales.nondim_time(self.dt_s)
-        raw = time_integration.imex_rk_sil3(self.equation, dt)
-        factors = np.prod([f.factors(self.grid, self.dt_s) for f in self.filters], axis=0)
-        return time_integration.with_filters(raw, [modal_filter(factors, self.grid.dtype)])
-
-    def steps_for(self, days: float) -> int:
-        n = days * SECONDS_PER_DAY / self.dt_s
-        if abs(n - round(n)) > 1e-6:
-            raise ValueError(f"{days} days is not a whole number of {self.dt_s} s steps")
-        return int(round(n))
-
-    def rollout(self, state: PrimitiveEquationsState, n_steps: int) -> PrimitiveEquationsState:
-        return time_integration.repeated(self.step, n_steps)(state)
-
-    def run(
-        self, days: float, *, output_interval_hours: float = 24.0, state=None, progress: bool = True
-    ) -> forecast.Integration:
-        state = self.initial_state if state is None else state
-        return forecast.integrate(
-            jax.jit(self.step),
-            state,
-            dt_s=self.dt_s,
-            n_steps=self.steps_for(days),
-            steps_per_output=self.steps_for(output_interval_hours / 24.0),
-            progress=progress,
-            description=self.name or "primitive equations",
-        )
