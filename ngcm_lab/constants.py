@@ -23,6 +23,10 @@ KAPPA = 2.0 / 7.0  # 1; R_dry / c_p for an ideal diatomic gas, Held & Suarez (19
 CP_DRY = R_DRY / KAPPA  # J kg^-1 K^-1; specific heat of dry air at constant pressure
 P0 = 1.0e5  # Pa; reference pressure 1000 hPa, Held & Suarez (1994)
 SECONDS_PER_DAY = 86400.0  # s; length of the (solar) day used by all test cases
+R_VAPOUR = 461.5  # J kg^-1 K^-1; gas constant of water vapour, Reed & Jablonowski (2012)
+LATENT_HEAT_VAPORISATION = 2.5e6  # J kg^-1; constant latent heat, Reed & Jablonowski (2012)
+EPSILON = R_DRY / R_VAPOUR  # 1; molar mass of water over that of dry air (about 0.622)
+VIRTUAL_FACTOR = R_VAPOUR / R_DRY - 1.0  # 1; T_v = T (1 + VIRTUAL_FACTOR q), about 0.608
 
 
 @dataclasses.dataclass(frozen=True)

@@ -30,14 +30,19 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ngcm_lab.constants import VIRTUAL_FACTOR
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
 from ngcm_lab.spherical_harmonics import Grid
 
 Array = jax.Array
 
-# A forcing maps nodal (u cos φ, v cos φ, T, ln p_s) in model units to tendencies of the first
-# three, e.g. Held–Suarez relaxation and drag; it is added to the explicit terms.
-Forcing = Callable[[Array, Array, Array, Array], tuple[Array, Array, Array]]
+# A forcing maps nodal (u cos φ, v cos φ, T, ln p_s, {tracer: X}) in model units (T in K) to
+# tendencies of (u cos φ, v cos φ, T, {tracer: X}); e.g. Held–Suarez relaxation and drag, or the
+# simple moist physics. It is added to the explicit terms. Tracers it leaves alone may be omitted.
+Forcing = Callable[
+    [Array, Array, Array, Array, dict[str, Array]],
+    tuple[Array, Array, Array, dict[str, Array]],
+]
 
 
 @jax.tree_util.register_dataclass
@@ -150,7 +155,12 @@ def _linear_temperature_rate(coords, reference_temperature, kappa, divergence) -
 
 @dataclasses.dataclass(frozen=True)
 class PrimitiveEquations:
-    """Dry or moist (tracers only, for now) primitive equations on `grid` and `coords`.
+    """Dry or moist primitive equations on `grid` and `coords`.
+
+    With `humidity_key` naming the specific-humidity tracer, the hydrostatic geopotential and the
+    pressure-gradient force use the virtual temperature T_v = T(1 + 0.608 q): the terms through
+    which water vapour's lower density acts on the flow. The energy-conversion term κTω/p and the
+    implicit (linear) part stay dry.
 
     Attributes:
       grid: spectral grid.
@@ -162,6 +172,8 @@ class PrimitiveEquations:
       surface_geopotential: Φ_s on the nodal grid in (aΩ)², or None.
       forcing: optional column forcing (see `Forcing`), evaluated on the nodal grid inside the
         explicit terms so that it shares their transforms.
+      humidity_key: the tracer holding specific humidity (kg kg⁻¹), or None for dry dynamics.
+      virtual_factor: R_v/R_d − 1.
     """
 
     grid: Grid
@@ -171,6 +183,8 @@ class PrimitiveEquations:
     kappa: float
     surface_geopotential: np.ndarray | None = None
     forcing: Forcing | None = None
+    humidity_key: str | None = None
+    virtual_factor: float = VIRTUAL_FACTOR
 
     @functools.cached_property
     def _matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -212,12 +226,23 @@ class PrimitiveEquations:
         r = self.gas_constant
 
         eta = vort + f
-        force_u = eta * v - _vertical_advection(coords, sigma_dot, u) - r * temp * q_lon
-        force_v = -eta * u - _vertical_advection(coords, sigma_dot, v) - r * temp * q_lat
+        # T_v − T̄ in the pressure gradient; its hydrostatic Φ beyond the implicit R G T′ goes
+        # into the Bernoulli function with the kinetic energy.
         kinetic = 0.5 * (u * u + v * v) / cos2
-        forcing_t = 0.0
+        temp_v = temp
+        if self.humidity_key is not None:
+            humidity = nodal_tracers[tracer_names.index(self.humidity_key)]
+            moist_excess = self.virtual_factor * humidity * (temp + t_ref)
+            temp_v = temp + moist_excess
+            g = jnp.asarray(self._matrices[0] * r, dtype)
+            kinetic = kinetic + jnp.einsum("kj,j...->k...", g, moist_excess)
+        force_u = eta * v - _vertical_advection(coords, sigma_dot, u) - r * temp_v * q_lon
+        force_v = -eta * u - _vertical_advection(coords, sigma_dot, v) - r * temp_v * q_lat
+        forcing_t, forcing_x = 0.0, {}
         if self.forcing is not None:
-            du, dv, forcing_t = self.forcing(u, v, temp + t_ref, q_nodal)
+            du, dv, forcing_t, forcing_x = self.forcing(
+                u, v, temp + t_ref, q_nodal, dict(zip(tracer_names, nodal_tracers, strict=True))
+            )
             force_u, force_v = force_u + du, force_v + dv
 
         # Temperature: the full tendency here; its linear part −Hδ (implicit) is removed in
@@ -228,7 +253,10 @@ class PrimitiveEquations:
             + self.kappa * (temp + t_ref) * omega
             + forcing_t
         )
-        sources_x = [x * div - _vertical_advection(coords, sigma_dot, x) for x in nodal_tracers]
+        sources_x = [
+            x * div - _vertical_advection(coords, sigma_dot, x) + forcing_x.get(name, 0.0)
+            for name, x in zip(tracer_names, nodal_tracers, strict=True)
+        ]
 
         # One batched analysis: fluxes divided by cos²φ for div/curl, and the scalar sources.
         dsig = jnp.asarray(coords.thickness, dtype).reshape((-1, 1, 1))

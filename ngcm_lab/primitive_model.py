@@ -14,27 +14,44 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ngcm_lab.cases.jablonowski_williamson import PrimitiveFields, jablonowski_williamson
-from ngcm_lab.constants import KAPPA, P0, R_DRY, SCALES, Scales
+from ngcm_lab.cases.jablonowski_williamson import (
+    PrimitiveFields,
+    jablonowski_williamson,
+    moist_specific_humidity,
+)
+from ngcm_lab.constants import GRAVITY, KAPPA, P0, R_DRY, SCALES, VIRTUAL_FACTOR, Scales
 from ngcm_lab.filtering import ExponentialFilter
 from ngcm_lab.held_suarez import HeldSuarezForcing
 from ngcm_lab.models import SteppedModel
 from ngcm_lab.models import suggested_dt as shallow_water_suggested_dt
 from ngcm_lab.primitive_equations import Forcing, PrimitiveEquations, PrimitiveEquationsState
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
+from ngcm_lab.simple_physics import SimplePhysics
 from ngcm_lab.spherical_harmonics import Grid
 
 Array = jax.Array
+
+HUMIDITY = "specific_humidity"  # the tracer name of water vapour (kg kg⁻¹)
 
 PRIMITIVE_CASES = {
     "jw_steady": "Jablonowski & Williamson (2006) steady zonal state (no perturbation)",
     "jablonowski_williamson": "Jablonowski & Williamson (2006) baroclinic wave",
     "held_suarez": "Held & Suarez (1994) dry climate: rest, T = T_eq + noise, HS forcing",
+    "moist_baroclinic": "baroclinic wave with DCMIP2016 humidity, condensation and ocean fluxes",
 }
 
 # Default forecast length (days): JW06 judge the steady state over 30 days and show the wave
 # breaking around days 8–10; Held–Suarez spins up from rest into its climate in ~100 days.
-PRIMITIVE_DAYS = {"jw_steady": 30.0, "jablonowski_williamson": 10.0, "held_suarez": 100.0}
+PRIMITIVE_DAYS = {
+    "jw_steady": 30.0,
+    "jablonowski_williamson": 10.0,
+    "held_suarez": 100.0,
+    "moist_baroclinic": 10.0,
+}
+
+# Initial relative humidity cap of the moist wave: DCMIP2016's profile exceeds saturation near the
+# tropical surface of JW06's colder atmosphere; capping it avoids a spurious first-hour downpour.
+MOIST_INITIAL_MAX_RELATIVE_HUMIDITY = 0.8
 
 
 def suggested_dt(grid: Grid) -> float:
@@ -57,9 +74,37 @@ def held_suarez_forcing(
     relax = np.asarray(forcing.temperature_relaxation_rate(lat, sigma), np.float64)
     drag, relax = (np.asarray(x, dtype) for x in (drag, relax * scales.time_unit))
 
-    def apply(u_cos, v_cos, temperature, log_ps):
+    def apply(u_cos, v_cos, temperature, log_ps, tracers):
         t_eq = forcing.equilibrium_temperature_from_log_pressure(lat, sigma, log_ps)
-        return -drag * u_cos, -drag * v_cos, -relax * (temperature - t_eq.astype(dtype))
+        return -drag * u_cos, -drag * v_cos, -relax * (temperature - t_eq.astype(dtype)), {}
+
+    return apply
+
+
+def simple_physics_forcing(
+    physics: SimplePhysics, grid: Grid, coords: SigmaCoordinates, scales: Scales = SCALES
+) -> Forcing:
+    """The simple moist physics (SI columns) as a model-unit `Forcing` on `grid`; it reads and
+    moistens the tracer `HUMIDITY`."""
+    dtype = grid.dtype
+    cos = np.asarray(grid.cos_latitude[:, None], dtype)
+    lat = np.asarray(grid.latitudes[:, None], dtype)
+    velocity = np.asarray(scales.velocity_unit, dtype)
+    seconds = np.asarray(scales.time_unit, dtype)
+
+    def apply(u_cos, v_cos, temperature, log_ps, tracers):
+        u, v = u_cos * (velocity / cos), v_cos * (velocity / cos)
+        ps = P0 * jnp.exp(log_ps)
+        out = physics.tendencies(
+            lat, coords.centers, coords.thickness, u, v, temperature, tracers[HUMIDITY], ps
+        )
+        to_model = seconds * cos / velocity
+        return (
+            out.u * to_model,
+            out.v * to_model,
+            out.temperature * seconds,
+            {HUMIDITY: out.specific_humidity * seconds},
+        )
 
     return apply
 
@@ -75,11 +120,33 @@ def held_suarez_initial_fields(grid: Grid, coords: SigmaCoordinates, seed: int =
     return PrimitiveFields(zeros, zeros, t_eq + noise, ps, np.zeros(grid.nodal_shape), zeros, zeros)
 
 
+def moist_baroclinic_fields(
+    fields: PrimitiveFields, lat: np.ndarray, coords: SigmaCoordinates, physics: SimplePhysics
+) -> PrimitiveFields:
+    """JW06 fields made moist: DCMIP2016 humidity (capped at 80 % relative humidity), and T
+    lowered so that the virtual temperature is JW06's T, which keeps the balanced state balanced.
+    """
+    t_virtual = fields.temperature
+    q = np.broadcast_to(moist_specific_humidity(lat, coords.centers), t_virtual.shape)
+    pressure = coords.centers[:, None, None] * fields.surface_pressure
+    for _ in range(3):  # T depends on q through T_v; a fixed point converges in a few passes
+        t = t_virtual / (1.0 + VIRTUAL_FACTOR * q)
+        q_sat = np.asarray(physics.saturation_specific_humidity(t, pressure), np.float64)
+        q = np.minimum(q, MOIST_INITIAL_MAX_RELATIVE_HUMIDITY * q_sat)
+    t = t_virtual / (1.0 + VIRTUAL_FACTOR * q)
+    return dataclasses.replace(fields, temperature=t, specific_humidity=q)
+
+
 @functools.partial(jax.jit, static_argnums=0)
 def _encode(grid: Grid, u: Array, v: Array, temperature_variation: Array, log_ps: Array):
     vorticity, divergence = grid.vort_div_from_uv(u, v)
     modal = grid.to_modal(jnp.concatenate([temperature_variation, log_ps[None]]))
     return vorticity, divergence, grid.truncate(modal[:-1]), grid.truncate(modal[-1])
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _to_modal(grid: Grid, nodal: Array) -> Array:
+    return grid.truncate(grid.to_modal(nodal))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,6 +160,8 @@ class PrimitiveEquationsModel(SteppedModel):
       scales: SI ↔ model units.
       initial_state: optional initial state.
       name: case name.
+      physics: the simple moist physics inside `equation.forcing`, kept to diagnose precipitation
+        and evaporation from a state; None for dry models.
     """
 
     description = "primitive equations"  # progress-bar label without a case name
@@ -103,6 +172,7 @@ class PrimitiveEquationsModel(SteppedModel):
     scales: Scales = SCALES
     initial_state: PrimitiveEquationsState | None = None
     name: str = ""
+    physics: SimplePhysics | None = None
 
     @property
     def grid(self) -> Grid:
@@ -123,10 +193,26 @@ class PrimitiveEquationsModel(SteppedModel):
         reference_temperature_k: float = 300.0,
         filters: tuple[ExponentialFilter, ...] = (ExponentialFilter(),),
         forcing: HeldSuarezForcing | None = None,
+        physics: SimplePhysics | None = None,
         scales: Scales = SCALES,
         name: str = "",
     ) -> PrimitiveEquationsModel:
-        """Model and initial state from nodal SI fields (u, v, T on layers; p_s, Φ_s)."""
+        """Model and initial state from nodal SI fields (u, v, T and q on layers; p_s, Φ_s).
+
+        Fields with `specific_humidity` give moist dynamics (virtual temperature); `physics`
+        (which needs humidity) adds condensation and surface fluxes, `forcing` Held–Suarez.
+        """
+        if forcing is not None and physics is not None:
+            raise ValueError("choose Held–Suarez forcing or the simple moist physics, not both")
+        moist = fields.specific_humidity is not None
+        if physics is not None and not moist:
+            raise ValueError("the moist physics needs fields with specific_humidity")
+        if forcing is not None:
+            column_forcing = held_suarez_forcing(forcing, grid, coords, scales)
+        elif physics is not None:
+            column_forcing = simple_physics_forcing(physics, grid, coords, scales)
+        else:
+            column_forcing = None
         phi_s = np.asarray(fields.surface_geopotential, np.float64)
         equation = PrimitiveEquations(
             grid=grid,
@@ -137,10 +223,17 @@ class PrimitiveEquationsModel(SteppedModel):
             surface_geopotential=(
                 scales.nondim_geopotential(phi_s) if np.any(phi_s != 0) else None
             ),
-            forcing=None if forcing is None else held_suarez_forcing(forcing, grid, coords, scales),
+            forcing=column_forcing,
+            humidity_key=HUMIDITY if moist else None,
         )
-        model = cls(equation, float(dt_s), tuple(filters), scales, None, name)
-        state = model.encode(fields.u, fields.v, fields.temperature, fields.surface_pressure)
+        model = cls(equation, float(dt_s), tuple(filters), scales, None, name, physics)
+        state = model.encode(
+            fields.u,
+            fields.v,
+            fields.temperature,
+            fields.surface_pressure,
+            fields.specific_humidity,
+        )
         extra_vorticity = np.asarray(fields.vorticity_perturbation, np.float64)
         if np.any(extra_vorticity != 0) or np.any(fields.divergence_perturbation != 0):
             pert = grid.to_modal(
@@ -177,11 +270,24 @@ class PrimitiveEquationsModel(SteppedModel):
             return cls.from_fields(fields, grid, coords, dt, forcing=HeldSuarezForcing(), name=case)
         lat, lon = grid.latitudes[:, None], grid.longitudes[None, :]
         fields = jablonowski_williamson(lat, lon, coords.centers, perturbed=case != "jw_steady")
+        if case == "moist_baroclinic":
+            physics = SimplePhysics()
+            fields = moist_baroclinic_fields(fields, lat, coords, physics)
+            return cls.from_fields(fields, grid, coords, dt, physics=physics, name=case)
         return cls.from_fields(fields, grid, coords, dt, name=case)
 
     # ------------------------------------------------------------------ SI ↔ model state
-    def encode(self, u_m_s, v_m_s, temperature_k, surface_pressure_pa) -> PrimitiveEquationsState:
-        """Model state from nodal SI u, v, T `(L, nlat, nlon)` and p_s `(nlat, nlon)`."""
+    def encode(
+        self, u_m_s, v_m_s, temperature_k, surface_pressure_pa, specific_humidity=None
+    ) -> PrimitiveEquationsState:
+        """Model state from nodal SI u, v, T (and q, kg kg⁻¹) `(L, nlat, nlon)` and p_s
+        `(nlat, nlon)`; moist models need q."""
+        if (specific_humidity is None) != (self.equation.humidity_key is None):
+            kind = "a moist" if specific_humidity is None else "a dry"
+            raise ValueError(
+                f"{kind} model {'needs' if specific_humidity is None else 'takes no'} "
+                "specific_humidity; build the model from fields with the same moisture"
+            )
         s, dtype = self.scales, self.grid.dtype
         shape = (self.coords.layers, *self.grid.nodal_shape)
         u = np.broadcast_to(s.nondim_velocity(np.asarray(u_m_s, np.float64)), shape)
@@ -192,7 +298,11 @@ class PrimitiveEquationsModel(SteppedModel):
         vort, div, temp, q = _encode(
             self.grid, *(jnp.asarray(x, dtype) for x in (u, v, t_var, log_ps))
         )
-        return PrimitiveEquationsState(vort, div, temp, q, {})
+        tracers = {}
+        if specific_humidity is not None:
+            humidity = np.broadcast_to(np.asarray(specific_humidity, np.float64), shape)
+            tracers[HUMIDITY] = _to_modal(self.grid, jnp.asarray(humidity, dtype))
+        return PrimitiveEquationsState(vort, div, temp, q, tracers)
 
     @functools.cached_property
     def _nodal(self) -> Callable:
@@ -201,23 +311,48 @@ class PrimitiveEquationsModel(SteppedModel):
             u, v = grid.uv_from_vort_div(state.vorticity, state.divergence)
             t = grid.to_nodal(state.temperature_variation)
             q = grid.to_nodal(state.log_surface_pressure)
-            return u, v, t, q
+            tracers = {name: grid.to_nodal(x) for name, x in state.tracers.items()}
+            return u, v, t, q, tracers
 
         return jax.jit(nodal)
 
     def decode(self, state: PrimitiveEquationsState) -> dict[str, np.ndarray]:
-        """Nodal SI fields: u, v (m s⁻¹), temperature (K) on layers; surface_pressure (Pa)."""
+        """Nodal SI fields: u, v (m s⁻¹), temperature (K) on layers; surface_pressure (Pa);
+        moist models add specific_humidity (kg kg⁻¹), and with physics precipitation_rate and
+        evaporation_rate (kg m⁻² s⁻¹, i.e. mm of water per second)."""
         s = self.scales
-        u, v, t, q = (np.asarray(x, np.float64) for x in self._nodal(state))
+        u, v, t, q, tracers = jax.tree.map(lambda x: np.asarray(x, np.float64), self._nodal(state))
         t_ref = np.asarray(self.equation.reference_temperature)[:, None, None]
-        return {
+        fields = {
             "u": s.dim_velocity(u),
             "v": s.dim_velocity(v),
             "temperature": t + t_ref,
             "surface_pressure": P0 * np.exp(q),
         }
+        if HUMIDITY in tracers:
+            fields[HUMIDITY] = tracers[HUMIDITY]
+        if self.physics is not None:
+            out = self.physics.tendencies(
+                self.grid.latitudes[:, None],
+                self.coords.centers,
+                self.coords.thickness,
+                *(fields[k] for k in ("u", "v", "temperature", HUMIDITY, "surface_pressure")),
+            )
+            fields["precipitation_rate"] = np.asarray(out.precipitation, np.float64)
+            fields["evaporation_rate"] = np.asarray(out.evaporation, np.float64)
+        return fields
 
     def global_mean_surface_pressure(self, state: PrimitiveEquationsState) -> float:
-        """Area-weighted global mean of p_s in Pa: the dry-air mass per unit area times g."""
+        """Area-weighted global mean of p_s in Pa: the total air mass per unit area times g."""
         q = np.asarray(self._nodal(state)[3], np.float64)
         return float(np.sum(P0 * np.exp(q) * self.grid.area_weights))
+
+    def global_mean_water_path(self, state: PrimitiveEquationsState) -> float:
+        """Area-weighted global mean of the column water vapour Σ_k q_k p_s Δσ_k / g, kg m⁻²."""
+        _, _, _, q, tracers = self._nodal(state)
+        if HUMIDITY not in tracers:
+            return 0.0
+        ps = P0 * np.exp(np.asarray(q, np.float64))
+        dsig = self.coords.thickness[:, None, None]
+        column = np.sum(np.asarray(tracers[HUMIDITY], np.float64) * dsig, axis=0) * ps / GRAVITY
+        return float(np.sum(column * self.grid.area_weights))

@@ -98,7 +98,38 @@ _PRIMITIVE_FIELDS: dict[str, _Field] = {
         False,
         {"standard_name": "surface_air_pressure", "long_name": "surface pressure", "units": "Pa"},
     ),
+    # Moist models only (written when the model's `decode` gives them):
+    "specific_humidity": _Field(
+        "specific_humidity",
+        True,
+        {
+            "standard_name": "specific_humidity",
+            "long_name": "specific humidity",
+            "units": "kg kg-1",
+        },
+    ),
+    "precipitation_rate": _Field(
+        "precipitation_rate",
+        False,
+        {
+            "standard_name": "precipitation_flux",
+            "long_name": "precipitation rate (large-scale condensation)",
+            "units": "kg m-2 s-1",
+            "comment": "multiply by 86400 for mm per day",
+        },
+    ),
+    "evaporation_rate": _Field(
+        "evaporation_rate",
+        False,
+        {
+            "standard_name": "water_evaporation_flux",
+            "long_name": "surface evaporation rate",
+            "units": "kg m-2 s-1",
+        },
+    ),
 }
+# Prognostic variables that a restart needs (specific humidity too, for moist models).
+_PRIMITIVE_PROGNOSTIC = ("u", "v", "temperature", "surface_pressure")
 
 
 def package_version() -> str:
@@ -265,6 +296,7 @@ def _build_dataset(
             dict(spec.attrs),
         )
         for name, spec in _fields_of(model).items()
+        if spec.key in fields
     }
     surface_name, surface = _surface_variable(model)
     data_vars[surface_name] = surface
@@ -315,10 +347,13 @@ def dataset_to_state(model: Model, ds: xr.Dataset, time_index: int = -1) -> Stat
     """Re-encode the prognostic SI fields at `time_index` as a model state, e.g. to restart.
 
     Shallow water needs `u`, `v`, `h`; primitive equations need `u`, `v`, `temperature` and
-    `surface_pressure` on the model's own σ layers.
+    `surface_pressure` (and `specific_humidity` for moist models) on the model's own σ layers.
     """
     primitive = _is_primitive(model)
-    names = tuple(_PRIMITIVE_FIELDS) if primitive else ("u", "v", "h")
+    names = ("u", "v", "h")
+    if primitive:
+        moist = model.equation.humidity_key is not None
+        names = _PRIMITIVE_PROGNOSTIC + (("specific_humidity",) if moist else ())
     missing = [name for name in names if name not in ds]
     if missing:
         raise ValueError(f"dataset lacks variable(s) {', '.join(missing)}; need {', '.join(names)}")

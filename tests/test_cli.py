@@ -223,6 +223,19 @@ def test_forecast_held_suarez_default_dt(tmp_path, capsys):
         assert ds.attrs["dt_s"] == primitive_model.suggested_dt(Grid.from_name("T21"))
 
 
+def test_forecast_moist_baroclinic_writes_humidity_and_precipitation(tmp_path):
+    path = tmp_path / "moist.nc"
+    argv = ["forecast", "--case", "moist_baroclinic", "--resolution", "T21", "--layers", "5"]
+    assert cli.main([*argv, "--days", "1", "--no-progress", "--output", str(path)]) == 0
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        q = ds["specific_humidity"]
+        assert q.dims == ("time", "level", "lat", "lon") and q.attrs["units"] == "kg kg-1"
+        assert 0.01 < float(q.max()) < 0.02
+        rate = ds["precipitation_rate"]
+        assert rate.dims == ("time", "lat", "lon") and rate.attrs["units"] == "kg m-2 s-1"
+        assert float(rate.min()) >= 0.0 and np.all(np.isfinite(ds["evaporation_rate"].values))
+
+
 def test_primitive_suggested_time_steps():
     expected = {"T21": 1800, "T42": 900, "T63": 720, "TL63": 720, "T85": 450}
     for name, dt in expected.items():

@@ -56,6 +56,7 @@ class PrimitiveFields:
     surface_geopotential: np.ndarray  # m^2 s^-2, (nlat, nlon)
     vorticity_perturbation: np.ndarray  # s^-1, (L, nlat, nlon)
     divergence_perturbation: np.ndarray  # s^-1, (L, nlat, nlon)
+    specific_humidity: np.ndarray | None = None  # kg kg^-1, (L, nlat, nlon); None: dry
 
 
 def _levels(sigma: ArrayLike, ndim: int) -> np.ndarray:
@@ -230,3 +231,25 @@ def jablonowski_williamson(
         vorticity_perturbation=vort,
         divergence_perturbation=div,
     )
+
+
+# Moist variant: the humidity profile of the DCMIP2016 moist baroclinic wave (Ullrich et al. 2016,
+# "DCMIP2016 test case document"), q₀ = 18 g kg⁻¹ at the equatorial surface, decaying with
+# latitude (width 2π/9, quartic) and pressure (scale 340 hPa), a trace above η = 0.1.
+MOIST_Q0 = 0.018  # kg kg^-1
+MOIST_LAT_WIDTH = 2.0 * np.pi / 9.0  # rad
+MOIST_PRESSURE_WIDTH = 34000.0  # Pa
+MOIST_ETA_TOP = 0.1  # 1, no moisture above
+MOIST_Q_TOP = 1.0e-12  # kg kg^-1
+
+
+def moist_specific_humidity(lat: ArrayLike, sigma: ArrayLike) -> np.ndarray:
+    """q(φ, η) = q₀ exp[−(φ/φ_w)⁴] exp[−((η − 1) p₀ / p_w)²] below η = 0.1, kg kg⁻¹."""
+    lat = np.asarray(lat, dtype=float)
+    eta = _levels(sigma, lat.ndim)
+    q = (
+        MOIST_Q0
+        * np.exp(-((lat / MOIST_LAT_WIDTH) ** 4))
+        * np.exp(-(((eta - 1.0) * SURFACE_PRESSURE / MOIST_PRESSURE_WIDTH) ** 2))
+    )
+    return np.where(eta > MOIST_ETA_TOP, q, MOIST_Q_TOP)
