@@ -112,6 +112,8 @@ class SteppedModel:
     `self.filters`; expects `equation`, `dt_s`, `filters`, `scales`, `initial_state`, `name`."""
 
     description = "model"
+    # State fields the filters leave alone (see PrimitiveEquationsModel).
+    unfiltered_fields: tuple[str, ...] = ()
 
     @property
     def step(self) -> Callable:
@@ -120,7 +122,16 @@ class SteppedModel:
         raw = time_integration.imex_rk_sil3(self.equation, dt)
         grid = self.equation.grid
         factors = np.prod([f.factors(grid, self.dt_s) for f in self.filters], axis=0)
-        return time_integration.with_filters(raw, [modal_filter(factors, grid.dtype)])
+        apply = modal_filter(factors, grid.dtype)
+        keep = self.unfiltered_fields
+        if keep:
+            filtered = apply
+
+            def apply(state: Any) -> Any:
+                kept = {name: getattr(state, name) for name in keep}
+                return dataclasses.replace(filtered(state), **kept)
+
+        return time_integration.with_filters(raw, [apply])
 
     def steps_for(self, days: float) -> int:
         """The whole number of time steps in `days`, or a ValueError naming the mismatch."""
