@@ -1,0 +1,96 @@
+"""The learned physics Ψ: one small neural network applied to every atmospheric column.
+
+NeuralGCM (Kochkov et al. 2024, Nature 632:1060) parameterises everything the dynamical core does
+not resolve with a network that sees one column at a time (its prognostic variables on all levels,
+their horizontal derivatives and a few surface and forcing fields) and returns tendencies for the
+same column; the same weights act on every column. Here the network is a residual MLP (their
+encoder–decoder uses 5 residual blocks of width 384; the defaults are CPU-sized) whose raw output
+is multiplied by a per-variable scale σ_X (SI units per second) and a global factor, so that the
+untrained network is a small perturbation of the dynamical core rather than noise.
+
+The columns are the rows of a (columns, features) matrix: a dense layer on the last axis is the
+per-column map, so no `vmap` is needed and XLA sees one large matrix product.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+Array = jax.Array
+
+# Typical magnitudes of the unresolved tendencies (SI units per second), by variable: the raw
+# network output is multiplied by these, so a unit output is a plausible subgrid tendency.
+DEFAULT_OUTPUT_SCALES = {
+    "u": 2.0 / 86400.0,  # m s⁻¹ per day
+    "v": 2.0 / 86400.0,
+    "temperature": 2.0 / 86400.0,  # K per day
+    "specific_humidity": 2.0e-3 / 86400.0,  # g kg⁻¹ per day
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class ColumnNetworkConfig:
+    """Architecture of the column network.
+
+    Attributes:
+      width: hidden width (NeuralGCM: 384).
+      blocks: residual MLP blocks (NeuralGCM: 5).
+      output_scale: global factor on every output; small so the untrained network is near zero.
+      activation: "gelu", "silu" or "tanh".
+    """
+
+    width: int = 64
+    blocks: int = 2
+    output_scale: float = 0.1
+    activation: str = "gelu"
+
+    def __post_init__(self):
+        if self.width < 1 or self.blocks < 0:
+            raise ValueError(f"need width ≥ 1 and blocks ≥ 0, got {self.width}, {self.blocks}")
+        if self.activation not in _ACTIVATIONS:
+            raise ValueError(
+                f"unknown activation {self.activation!r}; choose one of {', '.join(_ACTIVATIONS)}"
+            )
+
+
+_ACTIVATIONS = {"gelu": nn.gelu, "silu": nn.silu, "tanh": jnp.tanh}
+
+
+class ResidualBlock(nn.Module):
+    """x + W₂ act(W₁ LayerNorm(x)): a pre-normalised residual MLP block."""
+
+    width: int
+    activation: str
+
+    @nn.compact
+    def __call__(self, x: Array) -> Array:
+        act = _ACTIVATIONS[self.activation]
+        h = nn.LayerNorm()(x)
+        h = act(nn.Dense(self.width)(h))
+        return x + nn.Dense(self.width)(h)
+
+
+class ColumnNetwork(nn.Module):
+    """(columns, n_in) normalised features → (columns, n_out) raw outputs of order one."""
+
+    n_out: int
+    config: ColumnNetworkConfig = ColumnNetworkConfig()
+
+    @nn.compact
+    def __call__(self, features: Array) -> Array:
+        cfg = self.config
+        x = nn.Dense(cfg.width)(features)
+        for _ in range(cfg.blocks):
+            x = ResidualBlock(cfg.width, cfg.activation)(x)
+        x = _ACTIVATIONS[cfg.activation](nn.LayerNorm()(x))
+        return nn.Dense(self.n_out)(x)
+
+
+def count_parameters(params) -> int:
+    """Number of scalar parameters in a pytree of arrays."""
+    return int(sum(np.size(x) for x in jax.tree.leaves(params)))

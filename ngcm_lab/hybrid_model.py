@@ -1,0 +1,295 @@
+"""The hybrid model: dynamical core Φ (+ optional classical physics) plus the column network Ψ.
+
+    X_{t+Δt} = X_t + Δt [Φ(X) + Ψ(X_t)]
+
+Ψ is evaluated once per physics interval (NeuralGCM: 60 min at TL63 with 12-min dycore steps) and
+its tendency is held constant over the dycore substeps inside the interval, as an extra explicit
+term of the IMEX scheme; the implicit gravity-wave solve and the filters are the dycore's own. The
+network never changes ln p_s, so the dry mass is the dycore's to conserve.
+
+Everything is a pure function of `(params, state)`: `step` advances one physics interval,
+`rollout` scans it (with `jax.checkpoint` per interval so that reverse-mode memory grows with the
+number of intervals, not with the substeps inside them), and `tendencies` splits the tendency of
+a state into dynamics, classical physics and network, per variable and level, for diagnosis.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ngcm_lab.column_features import (
+    FeatureNormalisation,
+    StaticFields,
+    column_features,
+    feature_names,
+)
+from ngcm_lab.column_network import DEFAULT_OUTPUT_SCALES, ColumnNetwork, ColumnNetworkConfig
+from ngcm_lab.primitive_equations import PrimitiveEquationsState
+from ngcm_lab.primitive_model import HUMIDITY, PrimitiveEquationsModel
+from ngcm_lab.time_integration import repeated
+
+Array = jax.Array
+Params = Any
+
+
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True)
+class HybridState:
+    """The dycore's modal state and the simulated time since the model's `start` (s)."""
+
+    dynamics: PrimitiveEquationsState
+    time_s: Array
+
+
+@dataclasses.dataclass(frozen=True)
+class WithHeldTendency:
+    """An IMEX equation with a constant tendency added to its explicit terms."""
+
+    equation: Any
+    tendency: PrimitiveEquationsState
+
+    def explicit_terms(self, state):
+        return jax.tree.map(jnp.add, self.equation.explicit_terms(state), self.tendency)
+
+    def implicit_terms(self, state):
+        return self.equation.implicit_terms(state)
+
+    def implicit_inverse(self, state, step_size):
+        return self.equation.implicit_inverse(state, step_size)
+
+    @property
+    def grid(self):
+        return self.equation.grid
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class HybridModel:
+    """Dycore + column network.
+
+    Attributes:
+      dycore: the primitive-equation model (its dt is the dycore step; its forcing, if any, is the
+        classical physics kept in the hybrid).
+      network: the column network's architecture.
+      normalisation: fixed feature standardisation (see `FeatureNormalisation.from_features`).
+      physics_interval_s: how often the network is evaluated; a multiple of the dycore step.
+      land_fraction: nodal land fraction 0–1 (a network input), or None for an aquaplanet.
+      start: the date and time that `time_s = 0` is (for the solar input).
+      output_scales: σ_X in SI per second for u, v, temperature, specific_humidity.
+    """
+
+    dycore: PrimitiveEquationsModel
+    network: ColumnNetworkConfig
+    normalisation: FeatureNormalisation
+    physics_interval_s: float = 3600.0
+    land_fraction: np.ndarray | None = None
+    start: str = "2020-01-01T00:00"
+    output_scales: tuple[tuple[str, float], ...] = tuple(DEFAULT_OUTPUT_SCALES.items())
+
+    def __post_init__(self):
+        substeps = self.physics_interval_s / self.dycore.dt_s
+        if substeps < 1 or abs(substeps - round(substeps)) > 1e-9:
+            raise ValueError(
+                f"the physics interval ({self.physics_interval_s:g} s) must be a whole multiple "
+                f"of the dycore time step ({self.dycore.dt_s:g} s)"
+            )
+        n_features = len(feature_names(self.layers, self.moist))
+        if np.shape(self.normalisation.mean) != (n_features,):
+            raise ValueError(
+                f"the normalisation has {np.size(self.normalisation.mean)} features but this "
+                f"model's columns have {n_features}; rebuild it with `HybridModel.create`"
+            )
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def create(
+        cls,
+        dycore: PrimitiveEquationsModel,
+        network: ColumnNetworkConfig | None = None,
+        *,
+        reference_states: PrimitiveEquationsState | None = None,
+        physics_interval_s: float = 3600.0,
+        land_fraction: np.ndarray | None = None,
+        start: str = "2020-01-01T00:00",
+    ) -> HybridModel:
+        """A hybrid model whose feature normalisation comes from `reference_states` (stacked
+        along a leading axis; default: the dycore's initial state)."""
+        network = ColumnNetworkConfig() if network is None else network
+        states = reference_states
+        if states is None:
+            states = jax.tree.map(lambda x: x[None], dycore.initial_state)
+        static = _static_fields(dycore, land_fraction)
+        moist = dycore.equation.humidity_key is not None
+        features = jax.vmap(
+            lambda s: column_features(
+                dycore.grid,
+                s,
+                jnp.zeros((), dycore.grid.dtype),
+                static,
+                HUMIDITY if moist else None,
+                start,
+            )
+        )(states)
+        return cls(
+            dycore,
+            network,
+            FeatureNormalisation.from_features(np.asarray(features)),
+            float(physics_interval_s),
+            land_fraction,
+            start,
+        )
+
+    @property
+    def grid(self):
+        return self.dycore.grid
+
+    @property
+    def layers(self) -> int:
+        return self.dycore.coords.layers
+
+    @property
+    def moist(self) -> bool:
+        return self.dycore.equation.humidity_key is not None
+
+    @property
+    def substeps(self) -> int:
+        return int(round(self.physics_interval_s / self.dycore.dt_s))
+
+    @property
+    def output_variables(self) -> tuple[str, ...]:
+        return ("u", "v", "temperature") + ((HUMIDITY,) if self.moist else ())
+
+    @functools.cached_property
+    def _network(self) -> ColumnNetwork:
+        return ColumnNetwork(len(self.output_variables) * self.layers, self.network)
+
+    @functools.cached_property
+    def _static(self) -> StaticFields:
+        return _static_fields(self.dycore, self.land_fraction)
+
+    def init_params(self, key: Array) -> Params:
+        """Random initial network parameters."""
+        n_features = np.size(self.normalisation.mean)
+        return self._network.init(key, jnp.zeros((1, n_features), self.grid.dtype))
+
+    def initial_state(self, time_s: float = 0.0) -> HybridState:
+        return HybridState(self.dycore.initial_state, jnp.asarray(time_s, self.grid.dtype))
+
+    def wrap(self, dynamics: PrimitiveEquationsState, time_s: float = 0.0) -> HybridState:
+        return HybridState(dynamics, jnp.asarray(time_s, self.grid.dtype))
+
+    # ------------------------------------------------------------------ the network term
+    def network_tendencies_nodal(self, params: Params, state: HybridState) -> dict[str, Array]:
+        """Ψ(X) on the grid in SI per second: {variable: (L, nlat, nlon)}."""
+        grid = self.grid
+        features = column_features(
+            grid,
+            state.dynamics,
+            state.time_s,
+            self._static,
+            HUMIDITY if self.moist else None,
+            self.start,
+        )
+        raw = self._network.apply(params, self.normalisation(features))
+        raw = raw.T.reshape(len(self.output_variables), self.layers, *grid.nodal_shape)
+        scales = dict(self.output_scales)
+        factor = self.network.output_scale
+        return {
+            name: raw[i] * (factor * scales[name]) for i, name in enumerate(self.output_variables)
+        }
+
+    def network_tendencies(self, params: Params, state: HybridState) -> PrimitiveEquationsState:
+        """Ψ(X) as a modal tendency in model units (zero for ln p_s)."""
+        grid, s = self.grid, self.dycore.scales
+        nodal = self.network_tendencies_nodal(params, state)
+        to_model = s.time_unit / s.velocity_unit
+        vorticity, divergence = grid.vort_div_from_uv(nodal["u"] * to_model, nodal["v"] * to_model)
+        scalars = [nodal["temperature"] * s.time_unit]
+        if self.moist:
+            scalars.append(nodal[HUMIDITY] * s.time_unit)
+        modal = grid.truncate(grid.to_modal(jnp.concatenate(scalars)))
+        tracers = {HUMIDITY: modal[self.layers :]} if self.moist else {}
+        return PrimitiveEquationsState(
+            vorticity,
+            divergence,
+            modal[: self.layers],
+            jnp.zeros_like(state.dynamics.log_surface_pressure),
+            tracers,
+        )
+
+    # ------------------------------------------------------------------ stepping
+    def step(self, params: Params, state: HybridState) -> HybridState:
+        """One physics interval: Ψ once, then the dycore substeps with Ψ held constant."""
+        held = WithHeldTendency(self.dycore.equation, self.network_tendencies(params, state))
+        dycore = dataclasses.replace(self.dycore, equation=held)
+        dynamics = repeated(dycore.step, self.substeps)(state.dynamics)
+        return HybridState(dynamics, state.time_s + self.physics_interval_s)
+
+    def rollout(
+        self, params: Params, state: HybridState, intervals: int, *, remat: bool = True
+    ) -> tuple[HybridState, HybridState]:
+        """`intervals` physics intervals in one `lax.scan`: (final state, the state after each
+        interval stacked on a leading axis). `remat` recomputes each interval in the backward
+        pass instead of storing its substeps (`jax.checkpoint`)."""
+        step = functools.partial(self.step, params)
+        if remat:
+            step = jax.checkpoint(step)
+
+        def body(carry, _):
+            new = step(carry)
+            return new, new
+
+        return jax.lax.scan(body, state, xs=None, length=intervals)
+
+    # ------------------------------------------------------------------ diagnosis
+    def tendencies(self, params: Params, state: HybridState) -> dict[str, dict[str, np.ndarray]]:
+        """Instantaneous tendencies of u, v, temperature (and q) in SI per second on the grid,
+        split into "dynamics" (the dycore without forcing), "physics" (its classical forcing)
+        and "network" (Ψ): {term: {variable: (L, nlat, nlon)}}."""
+        equation = self.dycore.equation
+        dry = dataclasses.replace(equation, forcing=None)
+        total_dyn = _sum_terms(dry, state.dynamics)
+        total_all = _sum_terms(equation, state.dynamics)
+        physics = jax.tree.map(jnp.subtract, total_all, total_dyn)
+        terms = {
+            "dynamics": self._modal_to_si(total_dyn),
+            "physics": self._modal_to_si(physics),
+            "network": {
+                k: np.asarray(v, np.float64)
+                for k, v in self.network_tendencies_nodal(params, state).items()
+            },
+        }
+        return terms
+
+    def _modal_to_si(self, tendency: PrimitiveEquationsState) -> dict[str, np.ndarray]:
+        grid, s = self.grid, self.dycore.scales
+        u, v = grid.uv_from_vort_div(tendency.vorticity, tendency.divergence)
+        accel = s.velocity_unit / s.time_unit
+        out = {
+            "u": np.asarray(u, np.float64) * accel,
+            "v": np.asarray(v, np.float64) * accel,
+            "temperature": np.asarray(grid.to_nodal(tendency.temperature_variation), np.float64)
+            / s.time_unit,
+        }
+        if self.moist:
+            q = grid.to_nodal(tendency.tracers[HUMIDITY])
+            out[HUMIDITY] = np.asarray(q, np.float64) / s.time_unit
+        return out
+
+
+def _sum_terms(equation, state: PrimitiveEquationsState) -> PrimitiveEquationsState:
+    return jax.tree.map(jnp.add, equation.explicit_terms(state), equation.implicit_terms(state))
+
+
+def _static_fields(dycore: PrimitiveEquationsModel, land_fraction) -> StaticFields:
+    shape = dycore.grid.nodal_shape
+    phi = dycore.equation.surface_geopotential
+    return StaticFields(
+        np.zeros(shape) if phi is None else np.asarray(phi, np.float64),
+        np.zeros(shape) if land_fraction is None else np.asarray(land_fraction, np.float64),
+    )
