@@ -2,7 +2,10 @@
 
 `forecast` runs either model family: shallow-water cases (`models.case_names()`) on `(time, lat,
 lon)`, or primitive-equation cases (`primitive_model.PRIMITIVE_CASES`) on `--layers` σ layers,
-written as `(time, level, lat, lon)` with a `sigma` coordinate.
+written as `(time, level, lat, lon)` with a `sigma` coordinate. With `--initial FILE` instead of
+`--case`, the primitive-equation model starts from reanalysis data on pressure levels (read by
+`reanalysis.open_reanalysis`, put on the model's grid and σ layers by
+`pressure_levels.model_from_pressure_levels`) and the output starts at the data's time.
 
 Thin on purpose: parse the arguments, call the package, format the answer. JAX and xarray are
 imported inside the commands, so `--help` and `--version` answer at once.
@@ -51,21 +54,38 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    fc = commands.add_parser("forecast", help="run a named case and write it to netCDF")
-    fc.add_argument(
+    fc = commands.add_parser(
+        "forecast", help="run a named case, or start from reanalysis data, and write netCDF"
+    )
+    start = fc.add_mutually_exclusive_group(required=True)
+    start.add_argument(
         "--case",
-        required=True,
         help="case name: shallow water (e.g. williamson6, galewsky) or primitive equations "
         "(jw_steady, jablonowski_williamson, held_suarez)",
     )
+    start.add_argument(
+        "--initial",
+        metavar="FILE",
+        help="start the primitive-equation model from reanalysis data on pressure levels: a "
+        "netCDF file or .zarr store in a layout open_reanalysis reads (ERA5, WeatherBench2, "
+        "NCEP-style CF); moist when it has specific humidity (no physics); needs --days",
+    )
+    fc.add_argument(
+        "--time",
+        metavar="ISO",
+        help="with --initial: the initial time, e.g. 2020-01-01T06 (default: the first; a "
+        "partial date picks the first time within it)",
+    )
     fc.add_argument("--resolution", required=True, help="grid name, e.g. T42 or TL63")
-    fc.add_argument("--days", type=float, help="forecast length (default: the case's own)")
+    fc.add_argument(
+        "--days", type=float, help="forecast length (default: the case's own; needed by --initial)"
+    )
     fc.add_argument("--dt", type=float, help="time step in seconds (default: a stable one)")
     fc.add_argument(
         "--layers",
         type=int,
         metavar="L",
-        help=f"σ layers, primitive-equation cases only (default {DEFAULT_LAYERS})",
+        help=f"σ layers, primitive-equation cases and --initial (default {DEFAULT_LAYERS})",
     )
     fc.add_argument("--x64", action="store_true", help="compute in float64 (default float32)")
     fc.add_argument(
@@ -147,8 +167,35 @@ def _build_model(case: str, args: argparse.Namespace, dtype: Any) -> tuple[Any, 
     return model, primitive_model.PRIMITIVE_DAYS.get(case)
 
 
+def _build_initial_model(args: argparse.Namespace, dtype: Any) -> tuple[Any, Any, str]:
+    """The primitive-equation model started from `--initial` at `--time` (default the first),
+    the initial time (np.datetime64, or None without a time axis) and a label for messages."""
+    from ngcm_lab import pressure_levels, primitive_model, reanalysis
+    from ngcm_lab.spherical_harmonics import Grid
+
+    layers = DEFAULT_LAYERS if args.layers is None else args.layers
+    source = args.initial
+    name = pathlib.PurePosixPath(source.rstrip("/")).name or source
+    try:
+        grid = Grid.from_name(args.resolution, dtype)
+        ds = reanalysis.open_reanalysis(source, time=args.time)
+        start = ds["time"].values[0] if "time" in ds.dims else None
+        dt = primitive_model.suggested_dt(grid) if args.dt is None else args.dt
+        model = pressure_levels.model_from_pressure_levels(
+            ds, grid, layers, dt_s=dt, dtype=dtype, name=f"initial:{name}"
+        )
+    except (FileNotFoundError, ValueError) as error:
+        raise UsageError(f"--initial {source}: {error}") from error
+    label = f"forecast from {name}" + ("" if start is None else f" ({str(start)[:16]})")
+    return model, start, label
+
+
 def _forecast(args: argparse.Namespace, command_line: str) -> int:
     started = time.perf_counter()
+    if args.initial is not None and args.days is None:
+        raise UsageError("--initial needs --days: a forecast from data has no default length")
+    if args.time is not None and args.initial is None:
+        raise UsageError("--time applies to --initial only (cases start at their own time)")
     _positive("--days", args.days, allow_zero=True)
     _positive("--dt", args.dt)
     _positive("--output-interval-hours", args.output_interval_hours)
@@ -161,8 +208,13 @@ def _forecast(args: argparse.Namespace, command_line: str) -> int:
     from ngcm_lab import forecast, xarray_io
 
     dtype = _dtype(args.x64)
-    case = args.case.strip().lower()
-    model, default_days = _build_model(case, args, dtype)
+    start = None
+    if args.initial is not None:
+        model, start, case = _build_initial_model(args, dtype)
+        default_days = None
+    else:
+        case = args.case.strip().lower()
+        model, default_days = _build_model(case, args, dtype)
     days = default_days if args.days is None else args.days
     if days is None:
         raise UsageError(f"case {case!r} has no default length; give --days")
@@ -184,7 +236,14 @@ def _forecast(args: argparse.Namespace, command_line: str) -> int:
     except forecast.ForecastBlowUpError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    ds = xarray_io.trajectory_to_dataset(model, integration)
+    if start is None:
+        ds = xarray_io.trajectory_to_dataset(model, integration)
+    else:
+        ds = xarray_io.trajectory_to_dataset(model, integration, start=start)
+    if args.initial is not None:
+        ds.attrs["initial_conditions"] = args.initial
+        if start is not None:
+            ds.attrs["initial_time"] = str(start)[:19]
     ds.attrs["history"] += f"; command: {command_line}"
     try:
         ds.to_netcdf(output, engine="h5netcdf")

@@ -442,3 +442,98 @@ def test_validate_williamson2_smoke(capsys):
     assert cli.main(["validate", "williamson2", "--resolution", "T21", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["passed"] is True and result["case"] == "williamson2"
+
+
+# ------------------------------------------------------------------ forecasts from reanalysis
+def _weatherbench2_sample() -> str:
+    from ngcm_lab.validation import data_samples_dir
+
+    return str(data_samples_dir() / "reanalysis_schemas" / "weatherbench2.nc")
+
+
+def _initial_argv(path, *extra) -> list[str]:
+    return [
+        "forecast",
+        "--initial",
+        _weatherbench2_sample(),
+        "--resolution",
+        "T21",
+        "--layers",
+        "5",
+        "--no-progress",
+        "--output",
+        str(path),
+        *extra,
+    ]
+
+
+def test_forecast_from_initial_file(tmp_path, capsys):
+    path = tmp_path / "wb2.nc"
+    assert cli.main(_initial_argv(path, "--days", "1", "--time", "2020-01-01T06")) == 0
+    out = capsys.readouterr().out
+    assert len(out.strip().splitlines()) == 1
+    assert str(path) in out and "weatherbench2.nc" in out and "T21 L5" in out
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        for name in ("u", "v", "temperature", "specific_humidity"):
+            assert ds[name].dims == ("time", "level", "lat", "lon")
+            assert np.all(np.isfinite(ds[name].values))
+        assert dict(ds.sizes) == {"time": 2, "level": 5, "lat": 32, "lon": 64, "level_interface": 6}
+        np.testing.assert_array_equal(
+            ds["time"].values,
+            np.array(["2020-01-01T06", "2020-01-02T06"], "datetime64[ns]"),
+        )
+        ps = ds["surface_pressure"].values
+        assert np.all(np.isfinite(ps)) and 8.5e4 < ps.min() and ps.max() < 1.05e5
+        temperature = ds["temperature"].values
+        assert 150 < temperature.min() and temperature.max() < 330
+        assert float(ds["surface_geopotential"].max()) > 5000.0  # the sample's mountains
+        assert ds.attrs["initial_conditions"].endswith("weatherbench2.nc")
+        assert ds.attrs["initial_time"] == "2020-01-01T06:00:00"
+        assert ds.attrs["layers"] == 5 and ds.attrs["dt_s"] == 1800.0
+        assert "--initial" in ds.attrs["history"]
+
+
+def test_initial_default_time_is_the_first(tmp_path, capsys):
+    path = tmp_path / "wb2.nc"
+    assert cli.main(_initial_argv(path, "--days", "0.25", "--output-interval-hours", "6")) == 0
+    assert "(2020-01-01T00:00)" in capsys.readouterr().out
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        assert str(ds["time"].values[0])[:13] == "2020-01-01T00"
+
+
+def test_initial_and_case_together_is_usage_error(tmp_path, capsys):
+    argv = _initial_argv(tmp_path / "x.nc", "--days", "1", "--case", "jw_steady")
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--initial" in err and "--case" in err and "not allowed" in err
+    assert not (tmp_path / "x.nc").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ([], "--initial needs --days"),
+        (["--days", "1", "--time", "2021-06-01"], "not found"),
+        (["--days", "1", "--resolution", "T43"], "T43"),
+    ],
+)
+def test_initial_usage_errors(tmp_path, capsys, extra, message):
+    assert cli.main(_initial_argv(tmp_path / "x.nc", *extra)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err
+    assert not (tmp_path / "x.nc").exists()
+
+
+def test_initial_missing_file_is_usage_error(tmp_path, capsys):
+    missing = tmp_path / "nonesuch.nc"
+    argv = ["forecast", "--initial", str(missing), "--resolution", "T21", "--days", "1"]
+    assert cli.main([*argv, "--output", str(tmp_path / "x.nc")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and str(missing) in err and "no file" in err
+    assert not (tmp_path / "x.nc").exists()
+
+
+def test_time_without_initial_is_usage_error(tmp_path, capsys):
+    argv = ["forecast", "--case", "jw_steady", "--resolution", "T21", "--time", "2020-01-01"]
+    assert cli.main([*argv, "--output", str(tmp_path / "x.nc")]) == 2
+    assert "--time applies to --initial only" in capsys.readouterr().err
