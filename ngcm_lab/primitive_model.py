@@ -38,6 +38,7 @@ PRIMITIVE_CASES = {
     "jablonowski_williamson": "Jablonowski & Williamson (2006) baroclinic wave",
     "held_suarez": "Held & Suarez (1994) dry climate: rest, T = T_eq + noise, HS forcing",
     "moist_baroclinic": "baroclinic wave with DCMIP2016 humidity, condensation and ocean fluxes",
+    "moist_held_suarez": "Held–Suarez relaxation + simple moist physics (bulk drag, no Rayleigh)",
 }
 
 # Default forecast length (days): JW06 judge the steady state over 30 days and show the wave
@@ -47,7 +48,12 @@ PRIMITIVE_DAYS = {
     "jablonowski_williamson": 10.0,
     "held_suarez": 100.0,
     "moist_baroclinic": 10.0,
+    "moist_held_suarez": 100.0,
 }
+
+# Moist Held–Suarez: the radiation stand-in (Newtonian cooling) of HS94, with the boundary layer's
+# drag, heat and moisture fluxes from the simple physics' bulk formulas instead of Rayleigh drag.
+MOIST_HELD_SUAREZ_FORCING = HeldSuarezForcing(k_f=0.0)
 
 # Initial relative humidity cap of the moist wave: DCMIP2016's profile exceeds saturation near the
 # tropical surface of JW06's colder atmosphere; capping it avoids a spurious first-hour downpour.
@@ -77,6 +83,22 @@ def held_suarez_forcing(
     def apply(u_cos, v_cos, temperature, log_ps, tracers):
         t_eq = forcing.equilibrium_temperature_from_log_pressure(lat, sigma, log_ps)
         return -drag * u_cos, -drag * v_cos, -relax * (temperature - t_eq.astype(dtype)), {}
+
+    return apply
+
+
+def sum_forcings(*forcings: Forcing) -> Forcing:
+    """One `Forcing` whose tendencies are the sums of those of `forcings`."""
+
+    def apply(u_cos, v_cos, temperature, log_ps, tracers):
+        du = dv = dt = 0.0
+        dx: dict = {}
+        for forcing in forcings:
+            a, b, c, d = forcing(u_cos, v_cos, temperature, log_ps, tracers)
+            du, dv, dt = du + a, dv + b, dt + c
+            for name, value in d.items():
+                dx[name] = dx.get(name, 0.0) + value
+        return du, dv, dt, dx
 
     return apply
 
@@ -120,11 +142,11 @@ def held_suarez_initial_fields(grid: Grid, coords: SigmaCoordinates, seed: int =
     return PrimitiveFields(zeros, zeros, t_eq + noise, ps, np.zeros(grid.nodal_shape), zeros, zeros)
 
 
-def moist_baroclinic_fields(
+def moist_fields(
     fields: PrimitiveFields, lat: np.ndarray, coords: SigmaCoordinates, physics: SimplePhysics
 ) -> PrimitiveFields:
-    """JW06 fields made moist: DCMIP2016 humidity (capped at 80 % relative humidity), and T
-    lowered so that the virtual temperature is JW06's T, which keeps the balanced state balanced.
+    """Dry fields made moist: DCMIP2016 humidity (capped at 80 % relative humidity), and T
+    lowered so that the virtual temperature is the dry T, which keeps a balanced state balanced.
     """
     t_virtual = fields.temperature
     q = np.broadcast_to(moist_specific_humidity(lat, coords.centers), t_virtual.shape)
@@ -205,19 +227,19 @@ class PrimitiveEquationsModel(SteppedModel):
         """Model and initial state from nodal SI fields (u, v, T and q on layers; p_s, Φ_s).
 
         Fields with `specific_humidity` give moist dynamics (virtual temperature); `physics`
-        (which needs humidity) adds condensation and surface fluxes, `forcing` Held–Suarez.
+        (which needs humidity) adds condensation and surface fluxes, `forcing` Held–Suarez
+        relaxation and drag; with both, their tendencies add (a moist Held–Suarez climate in
+        the spirit of Thatcher & Jablonowski 2016).
         """
-        if forcing is not None and physics is not None:
-            raise ValueError("choose Held–Suarez forcing or the simple moist physics, not both")
         moist = fields.specific_humidity is not None
         if physics is not None and not moist:
             raise ValueError("the moist physics needs fields with specific_humidity")
+        terms = []
         if forcing is not None:
-            column_forcing = held_suarez_forcing(forcing, grid, coords, scales)
-        elif physics is not None:
-            column_forcing = simple_physics_forcing(physics, grid, coords, scales)
-        else:
-            column_forcing = None
+            terms.append(held_suarez_forcing(forcing, grid, coords, scales))
+        if physics is not None:
+            terms.append(simple_physics_forcing(physics, grid, coords, scales))
+        column_forcing = sum_forcings(*terms) if terms else None
         phi_s = np.asarray(fields.surface_geopotential, np.float64)
         equation = PrimitiveEquations(
             grid=grid,
@@ -273,11 +295,25 @@ class PrimitiveEquationsModel(SteppedModel):
         if case == "held_suarez":
             fields = held_suarez_initial_fields(grid, coords)
             return cls.from_fields(fields, grid, coords, dt, forcing=HeldSuarezForcing(), name=case)
+        if case == "moist_held_suarez":
+            physics = SimplePhysics()
+            fields = moist_fields(
+                held_suarez_initial_fields(grid, coords), grid.latitudes[:, None], coords, physics
+            )
+            return cls.from_fields(
+                fields,
+                grid,
+                coords,
+                dt,
+                forcing=MOIST_HELD_SUAREZ_FORCING,
+                physics=physics,
+                name=case,
+            )
         lat, lon = grid.latitudes[:, None], grid.longitudes[None, :]
         fields = jablonowski_williamson(lat, lon, coords.centers, perturbed=case != "jw_steady")
         if case == "moist_baroclinic":
             physics = SimplePhysics()
-            fields = moist_baroclinic_fields(fields, lat, coords, physics)
+            fields = moist_fields(fields, lat, coords, physics)
             return cls.from_fields(fields, grid, coords, dt, physics=physics, name=case)
         return cls.from_fields(fields, grid, coords, dt, name=case)
 

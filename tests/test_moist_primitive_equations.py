@@ -13,7 +13,7 @@ from ngcm_lab.cases.jablonowski_williamson import jablonowski_williamson
 from ngcm_lab.primitive_model import (
     HUMIDITY,
     PrimitiveEquationsModel,
-    moist_baroclinic_fields,
+    moist_fields,
 )
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
 from ngcm_lab.simple_physics import SimplePhysics
@@ -28,7 +28,7 @@ DT = 1800.0
 def steady_fields():
     lat, lon = GRID.latitudes[:, None], GRID.longitudes[None, :]
     dry = jablonowski_williamson(lat, lon, COORDS.centers, perturbed=False)
-    return dry, moist_baroclinic_fields(dry, lat, COORDS, SimplePhysics())
+    return dry, moist_fields(dry, lat, COORDS, SimplePhysics())
 
 
 def _u_after(fields, days=5.0):

@@ -1,0 +1,344 @@
+"""Online training of the hybrid model: unroll, compare with the truth, backpropagate, update.
+
+As NeuralGCM trains (Kochkov et al. 2024, Methods "Training"): the hybrid model is unrolled from
+truth states, its trajectory is compared with the truth at every output time, and the gradient of
+that loss flows back through the whole rollout (dynamical core included). The rollout length
+grows by a curriculum (6 h → 5 days by default) so that early, short rollouts teach the network
+the fast physics before long ones teach it to stay stable. Everything random (which initial
+times, in which order) is a function of `(seed, update)`, so a run resumed from its last
+checkpoint produces the same numbers as an uninterrupted one.
+
+Checkpoints are msgpack (`flax.serialization`) of plain arrays: parameters, optimizer state, EMA
+parameters and the update counter — never pickle.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pathlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+import flax.serialization
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from tqdm.auto import tqdm
+
+from ngcm_lab.column_network import ColumnNetworkConfig
+from ngcm_lab.hybrid_model import HybridModel, HybridState
+from ngcm_lab.training_data import TruthData
+
+Params = Any
+CHECKPOINT = "checkpoint.msgpack"
+CONFIG = "config.json"
+METRICS = "metrics.jsonl"
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingConfig:
+    """What to train and how (SI units; JSON-serialisable).
+
+    Attributes:
+      curriculum: (rollout length in hours, number of updates) per stage, in order.
+      learning_rate: peak learning rate of a warm-up + cosine-decay schedule.
+      warmup_updates: linear warm-up length.
+      final_learning_rate_fraction: the schedule ends at this fraction of the peak.
+      batch_size: initial times per update (a mini-batch, reshuffled every epoch).
+      ema_decay: exponential moving average of the parameters (evaluated and saved).
+      gradient_clip: global-norm clipping of the gradients.
+      loss_weights: weight per variable; each squared error is divided by the truth's variance.
+      checkpoint_every: updates between checkpoints (and at every stage's end).
+      max_consecutive_nonfinite: skipped non-finite updates in a row before giving up.
+      seed: for parameter initialisation and shuffling.
+      network: the column network's architecture.
+      physics_interval_s: how often the network is evaluated.
+    """
+
+    curriculum: tuple[tuple[float, int], ...] = ((6.0, 60), (24.0, 60), (72.0, 40), (120.0, 40))
+    learning_rate: float = 1e-3
+    warmup_updates: int = 10
+    final_learning_rate_fraction: float = 0.1
+    batch_size: int = 2
+    ema_decay: float = 0.95
+    gradient_clip: float = 1.0
+    loss_weights: tuple[tuple[str, float], ...] = (
+        ("u", 1.0),
+        ("v", 1.0),
+        ("temperature", 1.0),
+        ("specific_humidity", 0.5),
+    )
+    checkpoint_every: int = 20
+    max_consecutive_nonfinite: int = 5
+    seed: int = 0
+    network: ColumnNetworkConfig = ColumnNetworkConfig()
+    physics_interval_s: float = 3600.0
+
+    @property
+    def total_updates(self) -> int:
+        return int(sum(n for _, n in self.curriculum))
+
+    def stage(self, update: int) -> tuple[int, float]:
+        """(stage index, rollout hours) of update number `update` (0-based)."""
+        end = 0
+        for i, (hours, n) in enumerate(self.curriculum):
+            end += n
+            if update < end:
+                return i, hours
+        return len(self.curriculum) - 1, self.curriculum[-1][0]
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=2)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainingConfig:
+        data = dict(data)
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown training option(s) {unknown}; valid: {sorted(known)}")
+        if "network" in data:
+            data["network"] = ColumnNetworkConfig(**data["network"])
+        for key in ("curriculum", "loss_weights"):
+            if key in data:
+                data[key] = tuple(tuple(x) for x in data[key])
+        return cls(**data)
+
+
+class TrainingDivergedError(FloatingPointError):
+    """Too many non-finite updates in a row."""
+
+
+def learning_rate_schedule(config: TrainingConfig) -> optax.Schedule:
+    return optax.warmup_cosine_decay_schedule(
+        init_value=0.0,
+        peak_value=config.learning_rate,
+        warmup_steps=max(config.warmup_updates, 1),
+        decay_steps=max(config.total_updates, config.warmup_updates + 1),
+        end_value=config.learning_rate * config.final_learning_rate_fraction,
+    )
+
+
+def optimizer(config: TrainingConfig) -> optax.GradientTransformation:
+    return optax.chain(
+        optax.clip_by_global_norm(config.gradient_clip),
+        optax.adam(learning_rate_schedule(config)),
+    )
+
+
+# ---------------------------------------------------------------------------------------- loss
+def _nodal_prediction(model: HybridModel, states: HybridState) -> dict[str, jax.Array]:
+    """Nodal SI u, v, T (and q) of stacked hybrid states, for the loss."""
+    grid, s = model.grid, model.dycore.scales
+    dyn = states.dynamics
+    u, v = grid.uv_from_vort_div(dyn.vorticity, dyn.divergence)
+    t_ref = jnp.asarray(model.dycore.equation.reference_temperature, grid.dtype)[:, None, None]
+    out = {
+        "u": u * s.velocity_unit,
+        "v": v * s.velocity_unit,
+        "temperature": grid.to_nodal(dyn.temperature_variation) + t_ref,
+    }
+    if model.moist:
+        out["specific_humidity"] = grid.to_nodal(dyn.tracers["specific_humidity"])
+    return out
+
+
+def make_loss(
+    model: HybridModel, truth: TruthData, config: TrainingConfig, outputs: int
+) -> Callable[[Params, HybridState, dict[str, jax.Array]], jax.Array]:
+    """Mean over `outputs` truth times of the weighted, variance-normalised, area-weighted
+    squared error of the hybrid rollout started from `state`."""
+    per_output = int(round(truth.interval_s / config.physics_interval_s))
+    if per_output < 1 or abs(per_output * config.physics_interval_s - truth.interval_s) > 1e-6:
+        raise ValueError(
+            f"the truth's {truth.interval_s:g} s spacing is not a multiple of the physics "
+            f"interval ({config.physics_interval_s:g} s)"
+        )
+    weights = jnp.asarray(model.grid.area_weights, model.grid.dtype)
+    variables = {k: w for k, w in config.loss_weights if k in model.output_variables}
+    inverse_variance = {k: float(1.0 / np.var(truth.targets[k])) for k in variables}
+
+    def loss(params: Params, state: HybridState, targets: dict[str, jax.Array]) -> jax.Array:
+        _, trajectory = model.rollout(params, state, outputs * per_output)
+        kept = jax.tree.map(lambda x: x[per_output - 1 :: per_output], trajectory)
+        predicted = _nodal_prediction(model, kept)
+        total = 0.0
+        for name, weight in variables.items():
+            squared = (predicted[name] - targets[name]) ** 2
+            total = total + weight * inverse_variance[name] * jnp.mean(
+                jnp.sum(squared * weights, axis=(-2, -1))
+            )
+        return total / sum(variables.values())
+
+    return loss
+
+
+# ---------------------------------------------------------------------------------- checkpoints
+def save_checkpoint(directory: pathlib.Path, update: int, params, opt_state, ema) -> None:
+    """Write the training state atomically (msgpack of arrays)."""
+    payload = {"update": np.int64(update), "params": params, "opt_state": opt_state, "ema": ema}
+    data = flax.serialization.to_bytes(payload)
+    tmp = directory / (CHECKPOINT + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(directory / CHECKPOINT)
+
+
+def load_checkpoint(directory: pathlib.Path, params, opt_state, ema) -> tuple[int, Any, Any, Any]:
+    """Read a checkpoint into the structure of the given templates."""
+    template = {"update": np.int64(0), "params": params, "opt_state": opt_state, "ema": ema}
+    restored = flax.serialization.from_bytes(template, (directory / CHECKPOINT).read_bytes())
+    return int(restored["update"]), restored["params"], restored["opt_state"], restored["ema"]
+
+
+def _truncate_metrics(path: pathlib.Path, update: int) -> None:
+    """Drop metric lines written after the checkpoint (they will be recomputed identically)."""
+    if not path.exists():
+        return
+    lines = [ln for ln in path.read_text().splitlines() if ln.strip()]
+    kept = [ln for ln in lines if json.loads(ln).get("update", -1) < update]
+    path.write_text("".join(ln + "\n" for ln in kept))
+
+
+# ------------------------------------------------------------------------------------- training
+def _batch_indices(config: TrainingConfig, starts: np.ndarray, update: int) -> np.ndarray:
+    """The initial times of `update`: epoch-wise permutations of `starts`, seeded by the epoch."""
+    n = len(starts)
+    first = update * config.batch_size
+    out = []
+    for position in range(first, first + config.batch_size):
+        epoch, offset = divmod(position, n)
+        order = np.random.default_rng([config.seed, epoch]).permutation(n)
+        out.append(starts[order[offset]])
+    return np.asarray(out)
+
+
+def train(
+    model: HybridModel,
+    truth: TruthData,
+    config: TrainingConfig,
+    output: str | pathlib.Path,
+    *,
+    resume: bool = False,
+    progress: bool = True,
+    callback: Callable[[dict], bool | None] | None = None,
+    stop_after: int | None = None,
+) -> tuple[Params, Params]:
+    """Train and return (params, EMA params). Writes config.json, metrics.jsonl (one JSON line per
+    update) and checkpoint.msgpack under `output`; `resume=True` continues from the checkpoint
+    there. `callback(record)` sees every metrics record and may return True to stop (a
+    checkpoint is written first). `stop_after` stops after that many updates (tests, demos)."""
+    out = pathlib.Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    config_path = out / CONFIG
+    if resume:
+        if not (out / CHECKPOINT).exists():
+            raise FileNotFoundError(f"nothing to resume: {out / CHECKPOINT} does not exist")
+        saved = TrainingConfig.from_dict(json.loads(config_path.read_text()))
+        if saved != config:
+            raise ValueError(
+                f"{config_path} differs from the configuration given; resume with the saved one "
+                "(ngcm-lab train --resume DIR reads it) or train into a new directory"
+            )
+    config_path.write_text(config.to_json())
+    opt = optimizer(config)
+    params = model.init_params(jax.random.key(config.seed))
+    opt_state = opt.init(params)
+    ema = params
+    start = 0
+    if resume:
+        start, params, opt_state, ema = load_checkpoint(out, params, opt_state, ema)
+        _truncate_metrics(out / METRICS, start)
+    schedule = learning_rate_schedule(config)
+    compiled: dict[int, Callable] = {}
+
+    def update_fn(outputs: int) -> Callable:
+        if outputs not in compiled:
+            loss = make_loss(model, truth, config, outputs)
+
+            def batch_loss(p, states, targets):
+                return jnp.mean(jax.vmap(loss, in_axes=(None, 0, 0))(p, states, targets))
+
+            @jax.jit
+            def apply(p, o, e, states, targets):
+                value, grads = jax.value_and_grad(batch_loss)(p, states, targets)
+                finite = jnp.isfinite(value) & jnp.isfinite(optax.tree.norm(grads))
+                updates, new_o = opt.update(grads, o, p)
+                new_p = optax.apply_updates(p, updates)
+                new_e = jax.tree.map(
+                    lambda a, b: config.ema_decay * a + (1 - config.ema_decay) * b, e, new_p
+                )
+                keep = lambda new, old: jax.tree.map(  # noqa: E731
+                    lambda x, y: jnp.where(finite, x, y), new, old
+                )
+                return value, finite, keep(new_p, p), keep(new_o, o), keep(new_e, e)
+
+            compiled[outputs] = apply
+        return compiled[outputs]
+
+    total = config.total_updates
+    end = total if stop_after is None else min(total, start + stop_after)
+    nonfinite = 0
+    bar = tqdm(total=total, initial=start, desc="training", disable=not progress, unit="update")
+    with bar, (out / METRICS).open("a") as metrics:
+        for update in range(start, end):
+            stage, hours = config.stage(update)
+            outputs = max(1, int(round(hours * 3600.0 / truth.interval_s)))
+            starts = truth.train_indices[truth.train_indices + outputs < len(truth)]
+            if starts.size == 0:
+                raise ValueError(f"no training initial time has {hours:g} h of truth after it")
+            batch = _batch_indices(config, starts, update)
+            states = HybridState(
+                jax.tree.map(lambda x, b=batch: x[b], truth.states),
+                jnp.asarray(truth.times_s[batch], model.grid.dtype),
+            )
+            targets = {
+                k: jnp.stack([truth.targets[k][i + 1 : i + 1 + outputs] for i in batch])
+                for k in model.output_variables
+            }
+            tic = time.perf_counter()
+            value, finite, params, opt_state, ema = update_fn(outputs)(
+                params, opt_state, ema, states, targets
+            )
+            record = {
+                "update": update,
+                "stage": stage,
+                "rollout_hours": hours,
+                "loss": float(value),
+                "learning_rate": float(schedule(update)),
+                "initial_times": [int(i) for i in batch],
+                "seconds": round(time.perf_counter() - tic, 3),
+            }
+            if not bool(finite):
+                nonfinite += 1
+                record["skipped"] = "non-finite loss or gradient"
+                tqdm.write(
+                    f"update {update}: non-finite loss or gradient at rollout {hours:g} h; "
+                    f"update skipped ({nonfinite} in a row)"
+                )
+            else:
+                nonfinite = 0
+            metrics.write(json.dumps(record) + "\n")
+            metrics.flush()
+            if nonfinite >= config.max_consecutive_nonfinite:
+                raise TrainingDivergedError(
+                    f"{nonfinite} non-finite updates in a row at update {update}: lower "
+                    f"learning_rate (now {config.learning_rate:g}) or resume from the last "
+                    f"checkpoint in {out}"
+                )
+            bar.update(1)
+            bar.set_postfix(loss=f"{float(value):.4g}", rollout=f"{hours:g}h")
+            stage_end = update + 1 == sum(n for _, n in config.curriculum[: stage + 1])
+            stop = bool(callback(record)) if callback is not None else False
+            if (
+                (update + 1) % config.checkpoint_every == 0
+                or stage_end
+                or stop
+                or update + 1 == end
+            ):
+                save_checkpoint(out, update + 1, params, opt_state, ema)
+            if stop:
+                break
+    return params, ema

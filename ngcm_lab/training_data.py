@@ -1,0 +1,116 @@
+"""Truth trajectories for online training: model states to start from and nodal fields to match.
+
+A truth dataset is any σ-level dataset in the layout `xarray_io` writes (dims (time, level, lat,
+lon), SI units): our own coarse-grained high-resolution runs (`data_samples/hybrid_training/`) or
+a reanalysis brought to σ levels (`ngcm_lab.pressure_levels`). `TruthData` holds it as arrays:
+the encoded model state at every time (initial conditions) and the nodal targets, plus the split
+of initial times into training and held-out sets.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import xarray as xr
+
+from ngcm_lab.primitive_equations import PrimitiveEquationsState
+from ngcm_lab.primitive_model import HUMIDITY, PrimitiveEquationsModel
+
+TARGET_VARIABLES = ("u", "v", "temperature", HUMIDITY, "surface_pressure")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class TruthData:
+    """A truth trajectory on the model grid.
+
+    Attributes:
+      states: encoded model states stacked along time (a pytree of (T, …) arrays).
+      targets: nodal SI fields {name: (T, [L,] nlat, nlon)} for the loss.
+      times_s: seconds since the first snapshot, (T,).
+      interval_s: spacing of the snapshots.
+      train_indices / test_indices: which snapshots may start a training / held-out rollout.
+      precipitation: the truth's precipitation rate (T, nlat, nlon) in kg m⁻² s⁻¹, if stored.
+    """
+
+    states: PrimitiveEquationsState
+    targets: dict[str, np.ndarray]
+    times_s: np.ndarray
+    interval_s: float
+    train_indices: np.ndarray
+    test_indices: np.ndarray
+    precipitation: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.times_s)
+
+    def state(self, index: int) -> PrimitiveEquationsState:
+        return jax.tree.map(lambda x: x[index], self.states)
+
+    def max_lead_steps(self, start: int) -> int:
+        """How many snapshots follow `start` (the longest verifiable rollout)."""
+        return len(self.times_s) - 1 - int(start)
+
+
+def _split(ds: xr.Dataset, n_times: int, interval_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Train/test initial times from the dataset's `train_days`/`test_days` attributes (two
+    numbers each, days since the first snapshot, inclusive), else the first 60 % / the next 20 %."""
+    days = np.arange(n_times) * interval_s / 86400.0
+    if "train_days" in ds.attrs and "test_days" in ds.attrs:
+        (a, b), (c, d) = (np.asarray(ds.attrs[k], float) for k in ("train_days", "test_days"))
+    else:
+        a, b = 0.0, 0.6 * days[-1]
+        c, d = b + interval_s / 86400.0, 0.8 * days[-1]
+    train = np.flatnonzero((days >= a - 1e-9) & (days <= b + 1e-9))
+    test = np.flatnonzero((days >= c - 1e-9) & (days <= d + 1e-9))
+    if train.size == 0 or test.size == 0:
+        raise ValueError(
+            f"the truth's {days[-1]:.2f} days give no training or no held-out initial times "
+            f"(train days {a:g}–{b:g}, test days {c:g}–{d:g}); give a longer trajectory"
+        )
+    return train, test
+
+
+def load_truth(model: PrimitiveEquationsModel, dataset: xr.Dataset | str) -> TruthData:
+    """Truth on `model`'s grid and layers from a σ-level dataset (path or Dataset)."""
+    ds = xr.open_dataset(dataset) if isinstance(dataset, str) else dataset
+    ds = ds.transpose("time", "level", "lat", "lon", ...) if "level" in ds.dims else ds
+    moist = model.equation.humidity_key is not None
+    names = [n for n in TARGET_VARIABLES if moist or n != HUMIDITY]
+    missing = [n for n in names if n not in ds]
+    if missing:
+        raise ValueError(f"the truth dataset lacks {', '.join(missing)}; it needs {names}")
+    expected = (model.coords.layers, *model.grid.nodal_shape)
+    if ds["temperature"].shape[1:] != expected:
+        raise ValueError(
+            f"truth fields are {ds['temperature'].shape[1:]} per time but the model is "
+            f"{expected} (levels, lat, lon): regrid the truth or build the model to match"
+        )
+    if "sigma" in ds and not np.allclose(ds["sigma"].values, model.coords.centers, atol=1e-6):
+        raise ValueError("the truth's σ levels are not the model's; build the model with them")
+    targets = {n: np.asarray(ds[n].values, np.float32) for n in names}
+    times = (ds["time"].values - ds["time"].values[0]) / np.timedelta64(1, "s")
+    times = np.asarray(times, np.float64)
+    interval = float(np.median(np.diff(times)))
+    if not np.allclose(np.diff(times), interval):
+        raise ValueError("truth snapshots must be evenly spaced in time")
+    encoded = [
+        model.encode(
+            targets["u"][i],
+            targets["v"][i],
+            targets["temperature"][i],
+            targets["surface_pressure"][i],
+            targets[HUMIDITY][i] if moist else None,
+        )
+        for i in range(len(times))
+    ]
+    states = jax.tree.map(lambda *xs: jnp.stack(xs), *encoded)
+    train, test = _split(ds, len(times), interval)
+    precipitation = (
+        np.asarray(ds["precipitation_rate"].values, np.float32)
+        if "precipitation_rate" in ds
+        else None
+    )
+    return TruthData(states, targets, times, interval, train, test, precipitation)
