@@ -105,7 +105,82 @@ def build_parser() -> argparse.ArgumentParser:
     va.add_argument("--x64", action="store_true", help="compute in float64 (default float32)")
     va.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     va.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    tr = commands.add_parser("train", help="train the hybrid model online against truth data")
+    tr.add_argument(
+        "--config",
+        default="default",
+        help="configuration name (default) or a JSON file of TrainingConfig fields",
+    )
+    tr.add_argument("--fast", action="store_true", help="a few-minute version (24 h rollouts)")
+    tr.add_argument("--truth", metavar="FILE.nc", help="truth trajectory (default: shipped)")
+    where = tr.add_mutually_exclusive_group(required=True)
+    where.add_argument("--output", metavar="DIR", help="new directory for checkpoints, metrics")
+    where.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR")
+    tr.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    ev = commands.add_parser("evaluate", help="RMSE by lead time of a trained hybrid vs baseline")
+    ev.add_argument("--checkpoint", required=True, metavar="DIR", help="a training directory")
+    ev.add_argument("--truth", metavar="FILE.nc", help="truth trajectory (default: shipped)")
+    ev.add_argument("--days", type=float, default=5.0, help="longest lead time (default 5)")
+    ev.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     return parser
+
+
+def _train(args: argparse.Namespace) -> int:
+    from ngcm_lab import experiments, training
+
+    if args.resume:
+        directory = pathlib.Path(args.resume)
+        if not (directory / training.CONFIG).exists():
+            raise UsageError(f"--resume {directory}: no {training.CONFIG} there to resume")
+        config = training.TrainingConfig.from_dict(
+            json.loads((directory / training.CONFIG).read_text())
+        )
+    else:
+        directory = pathlib.Path(args.output)
+        if (directory / training.CHECKPOINT).exists():
+            raise UsageError(
+                f"--output {directory} already holds a run; use --resume {directory} to continue "
+                "it or choose a new directory"
+            )
+        try:
+            config = experiments.resolve_config(args.config)
+        except ValueError as error:
+            raise UsageError(str(error)) from error
+        if args.fast:
+            config = experiments.fast(config)
+    hybrid, truth = experiments.build(config, args.truth)
+    tic = time.perf_counter()
+    training.train(
+        hybrid, truth, config, directory, resume=bool(args.resume), progress=not args.no_progress
+    )
+    print(
+        f"trained {config.total_updates} updates in {time.perf_counter() - tic:.0f} s; "
+        f"checkpoint and metrics in {directory}"
+    )
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from ngcm_lab import experiments
+
+    _positive("--days", args.days)
+    if not (pathlib.Path(args.checkpoint) / "checkpoint.msgpack").exists():
+        raise UsageError(f"--checkpoint {args.checkpoint}: no checkpoint.msgpack there")
+    result = experiments.evaluate(args.checkpoint, args.truth, args.days)
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    leads = result["lead_hours"]
+    print(f"{result['held_out_initial_times']} held-out initial times, RMSE (hybrid / baseline):")
+    for i in range(3, len(leads), 4):
+        cells = [
+            f"{k} {result['rmse']['hybrid'][k][i]:.2f}/{result['rmse']['baseline'][k][i]:.2f}"
+            for k in result["rmse"]["hybrid"]
+        ]
+        print(f"  {leads[i]:5.0f} h: " + ", ".join(cells))
+    return 0
 
 
 def _positive(name: str, value: float | None, allow_zero: bool = False) -> None:
@@ -312,6 +387,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "forecast":
             return _forecast(args, shlex.join([PROG, *argv]))
+        if args.command == "train":
+            return _train(args)
+        if args.command == "evaluate":
+            return _evaluate(args)
         return _validate(args)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)

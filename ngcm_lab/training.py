@@ -130,7 +130,7 @@ def optimizer(config: TrainingConfig) -> optax.GradientTransformation:
 
 
 # ---------------------------------------------------------------------------------------- loss
-def _nodal_prediction(model: HybridModel, states: HybridState) -> dict[str, jax.Array]:
+def nodal_prediction(model: HybridModel, states: HybridState) -> dict[str, jax.Array]:
     """Nodal SI u, v, T (and q) of stacked hybrid states, for the loss."""
     grid, s = model.grid, model.dycore.scales
     dyn = states.dynamics
@@ -164,7 +164,7 @@ def make_loss(
     def loss(params: Params, state: HybridState, targets: dict[str, jax.Array]) -> jax.Array:
         _, trajectory = model.rollout(params, state, outputs * per_output)
         kept = jax.tree.map(lambda x: x[per_output - 1 :: per_output], trajectory)
-        predicted = _nodal_prediction(model, kept)
+        predicted = nodal_prediction(model, kept)
         total = 0.0
         for name, weight in variables.items():
             squared = (predicted[name] - targets[name]) ** 2

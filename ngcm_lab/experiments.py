@@ -1,0 +1,181 @@
+"""The learn-subgrid experiment: truth, coarse baseline, hybrid, training and evaluation by name.
+
+The shipped truth (`data_samples/hybrid_training/`) is a T42 moist Held–Suarez run with Earth
+orography and the full simple physics, coarse-grained to T21 L8. The **baseline** is the T21 L8
+model with Held–Suarez cooling and large-scale condensation but *without the surface fluxes*
+(bulk drag, sensible heat, evaporation): that withheld physics, and what the T42 → T21 truncation
+removes, is what the column network has to learn. The hybrid is the baseline plus the network.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pathlib
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import xarray as xr
+
+from ngcm_lab.cases.jablonowski_williamson import PrimitiveFields
+from ngcm_lab.hybrid_model import HybridModel, HybridState
+from ngcm_lab.primitive_model import (
+    HUMIDITY,
+    MOIST_HELD_SUAREZ_FORCING,
+    PrimitiveEquationsModel,
+    suggested_dt,
+)
+from ngcm_lab.sigma_coordinates import SigmaCoordinates
+from ngcm_lab.simple_physics import SimplePhysics
+from ngcm_lab.spherical_harmonics import Grid
+from ngcm_lab.training import (
+    CHECKPOINT,
+    CONFIG,
+    TrainingConfig,
+    load_checkpoint,
+    nodal_prediction,
+    optimizer,
+)
+from ngcm_lab.training_data import TruthData, load_truth
+from ngcm_lab.validation import data_samples_dir
+
+DEFAULT_TRUTH = "hybrid_training/truth_T42_to_T21L8.nc"
+EVALUATED = ("u", "v", "temperature")
+
+CONFIGS: dict[str, TrainingConfig] = {"default": TrainingConfig()}
+
+
+def fast(config: TrainingConfig) -> TrainingConfig:
+    """A few-minute version of `config`: rollouts capped at 24 h, a tenth of the updates."""
+    stages = [(min(h, 24.0), max(2, n // 10)) for h, n in config.curriculum]
+    return dataclasses.replace(config, curriculum=tuple(stages), checkpoint_every=5)
+
+
+def resolve_config(name_or_file: str) -> TrainingConfig:
+    """A named configuration (see `CONFIGS`) or a JSON file of `TrainingConfig` fields."""
+    if name_or_file in CONFIGS:
+        return CONFIGS[name_or_file]
+    path = pathlib.Path(name_or_file)
+    if not path.exists():
+        raise ValueError(
+            f"{name_or_file!r} is neither a configuration name ({', '.join(CONFIGS)}) nor a file"
+        )
+    return TrainingConfig.from_dict(json.loads(path.read_text()))
+
+
+def open_truth(path: str | pathlib.Path | None = None) -> xr.Dataset:
+    path = pathlib.Path(path) if path else data_samples_dir() / DEFAULT_TRUTH
+    if not path.exists():
+        raise FileNotFoundError(
+            f"truth data {path} not found: run data_samples/hybrid_training/make_training_data.py "
+            "or set NGCM_LAB_DATA_SAMPLES to the repository's data_samples folder"
+        )
+    return xr.open_dataset(path)
+
+
+def baseline_model(truth: xr.Dataset, dtype=np.float32) -> PrimitiveEquationsModel:
+    """The coarse model on the truth's grid and σ levels, lacking the surface fluxes."""
+    nlat = truth.sizes["lat"]
+    grid = next(
+        g
+        for name in ("T21", "T31", "T42", "T63", "T85")
+        if (g := Grid.from_name(name, dtype)).nodal_shape[0] == nlat
+    )
+    coords = SigmaCoordinates.equidistant(truth.sizes["level"])
+    if not np.allclose(truth["sigma"].values, coords.centers, atol=1e-6):
+        raise ValueError("the truth's σ levels are not equidistant; the baseline assumes they are")
+    phi_name = next(
+        (n for n in ("baseline_surface_geopotential", "surface_geopotential") if n in truth), None
+    )
+    first = truth.isel(time=0)
+    phi = np.zeros(grid.nodal_shape) if phi_name is None else first[phi_name].values
+    fields = PrimitiveFields(
+        first["u"].values,
+        first["v"].values,
+        first["temperature"].values,
+        first["surface_pressure"].values,
+        np.asarray(phi, np.float64),
+        np.zeros_like(first["u"].values),
+        np.zeros_like(first["u"].values),
+        first[HUMIDITY].values if HUMIDITY in first else None,
+    )
+    return PrimitiveEquationsModel.from_fields(
+        fields,
+        grid,
+        coords,
+        suggested_dt(grid),
+        forcing=MOIST_HELD_SUAREZ_FORCING,
+        physics=SimplePhysics(surface_fluxes=False),
+        name="baseline",
+    )
+
+
+def build(config: TrainingConfig, truth_path=None) -> tuple[HybridModel, TruthData]:
+    """The hybrid model (baseline + network, normalised on the truth) and the truth data."""
+    ds = open_truth(truth_path)
+    baseline = baseline_model(ds)
+    truth = load_truth(baseline, ds)
+    hybrid = HybridModel.create(
+        baseline,
+        config.network,
+        reference_states=jax.tree.map(lambda x: x[truth.train_indices], truth.states),
+        physics_interval_s=config.physics_interval_s,
+    )
+    return hybrid, truth
+
+
+def rmse_by_lead(
+    model: HybridModel, params, truth: TruthData, starts, outputs: int
+) -> dict[str, np.ndarray]:
+    """Area-weighted RMSE over all levels by lead time, mean over `starts`: {var: (outputs,)}."""
+    per_output = int(round(truth.interval_s / model.physics_interval_s))
+    weights = jnp.asarray(model.grid.area_weights, model.grid.dtype)
+
+    @jax.jit
+    def errors(p, state, targets):
+        _, trajectory = model.rollout(p, state, outputs * per_output, remat=False)
+        kept = jax.tree.map(lambda x: x[per_output - 1 :: per_output], trajectory)
+        predicted = nodal_prediction(model, kept)
+        return {
+            k: jnp.mean(jnp.sum((predicted[k] - targets[k]) ** 2 * weights, axis=(-2, -1)), -1)
+            for k in EVALUATED
+        }
+
+    total = {k: np.zeros(outputs) for k in EVALUATED}
+    for i in starts:
+        state = HybridState(truth.state(int(i)), jnp.asarray(truth.times_s[i], model.grid.dtype))
+        targets = {k: jnp.asarray(truth.targets[k][i + 1 : i + 1 + outputs]) for k in EVALUATED}
+        for k, v in errors(params, state, targets).items():
+            total[k] += np.asarray(v, np.float64)
+    return {k: np.sqrt(v / len(starts)) for k, v in total.items()}
+
+
+def evaluate(directory: str | pathlib.Path, truth_path=None, days: float = 5.0) -> dict:
+    """RMSE by lead time of the trained hybrid (EMA parameters) and of the baseline on the
+    held-out initial times."""
+    directory = pathlib.Path(directory)
+    config = TrainingConfig.from_dict(json.loads((directory / CONFIG).read_text()))
+    hybrid, truth = build(config, truth_path)
+    params = hybrid.init_params(jax.random.key(config.seed))
+    opt_state = optimizer(config).init(params)
+    update, _, _, ema = load_checkpoint(directory, params, opt_state, params)
+    outputs = int(round(days * 86400.0 / truth.interval_s))
+    starts = [i for i in truth.test_indices if i + outputs < len(truth)]
+    if not starts:
+        raise ValueError(f"no held-out initial time has {days:g} days of truth after it")
+    zero = jax.tree.map(jnp.zeros_like, ema)
+    hybrid_rmse = rmse_by_lead(hybrid, ema, truth, starts, outputs)
+    baseline_rmse = rmse_by_lead(hybrid, zero, truth, starts, outputs)
+    leads = (np.arange(outputs) + 1) * truth.interval_s / 3600.0
+    return {
+        "checkpoint": str(directory / CHECKPOINT),
+        "updates": update,
+        "held_out_initial_times": len(starts),
+        "lead_hours": leads.tolist(),
+        "rmse": {
+            "hybrid": {k: v.tolist() for k, v in hybrid_rmse.items()},
+            "baseline": {k: v.tolist() for k, v in baseline_rmse.items()},
+        },
+        "units": {"u": "m s-1", "v": "m s-1", "temperature": "K"},
+    }
