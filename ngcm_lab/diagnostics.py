@@ -1,4 +1,5 @@
-"""Global diagnostics of decoded SI fields: means, energy, mass, water, forecast scores.
+"""Global diagnostics of decoded SI fields: means, energy, mass, water, forecast scores, and
+balanced winds for starting forecasts from a geopotential analysis.
 
 Fields are nodal arrays ``(..., nlat, nlon)`` as ``model.decode(state)`` returns them (numpy, jax
 or ``xarray.DataArray``), with the vertical axis first for layered fields, ``(..., L, nlat,
@@ -10,11 +11,17 @@ coordinates kept; other inputs give numpy arrays (0-d for a single field, use ``
 
 Integrals over the sphere use the Earth's radius from :mod:`ngcm_lab.constants`; column masses
 in σ coordinates are p_s Δσ_k / g per unit area (Simmons & Burridge 1981, pure σ).
+
+Balanced winds (the last section) also take a spectral ``Grid`` and work on its nodal fields:
+`geostrophic_wind` of a geopotential, `balanced_geopotential` of a wind (the nonlinear balance
+equation, with the shallow-water model's own spectral operators) and `nonlinear_balance`, which
+fits a balanced wind and geopotential to a geopotential such as a 500 hPa analysis, to start a
+shallow-water forecast without gravity-wave shock.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -235,3 +242,187 @@ def acc(
             _mean(f**2, area_weights) * _mean(t**2, area_weights)
         )
     return _like(result, forecast, 2, units="1")
+
+
+# ------------------------------------------------------------------------- balanced winds
+# These take a `Grid` (spherical_harmonics) and use its spectral derivatives, so that a wind or
+# geopotential they return is in balance in the model's own discretisation.
+
+
+class BalancedFlow(NamedTuple):
+    """Result of `nonlinear_balance`: nodal SI fields on the grid and the fit's history.
+
+    ``u``, ``v`` (m s⁻¹) are nondivergent; ``geopotential`` (m² s⁻²) is in nonlinear balance
+    with them; ``target`` is the geopotential that was fitted, truncated at the grid's N (what
+    the model can represent); ``residual_rms`` is the rms of target − geopotential over the
+    corrected latitudes, less its mean in each hemisphere (the tropics, left uncorrected, can
+    offset a hemisphere as a whole), at each iteration (0 is the geostrophic first guess); and
+    ``best_iteration`` is the iteration returned.
+    """
+
+    u: np.ndarray
+    v: np.ndarray
+    geopotential: np.ndarray
+    target: np.ndarray
+    residual_rms: np.ndarray
+    best_iteration: int
+
+
+def latitude_taper(latitudes: Any, taper_deg: tuple[float, float]) -> np.ndarray:
+    """Weight 0 for |φ| ≤ taper_deg[0], 1 for |φ| ≥ taper_deg[1], a sin² ramp between.
+
+    ``latitudes`` in radians (``Grid.latitudes``); ``(0, 0)`` gives 1 everywhere.
+    """
+    low, high = (float(t) for t in taper_deg)
+    if not 0.0 <= low <= high <= 90.0:
+        raise ValueError(f"taper_deg must satisfy 0 ≤ low ≤ high ≤ 90, got {taper_deg}")
+    phi = np.abs(np.degrees(np.asarray(latitudes, dtype=np.float64)))
+    if high == low:
+        return np.where(phi >= high, 1.0, 0.0)
+    x = np.clip((phi - low) / (high - low), 0.0, 1.0)
+    return np.sin(0.5 * np.pi * x) ** 2
+
+
+def _nodal(grid: Any, modal: Any) -> np.ndarray:
+    return np.asarray(grid.to_nodal(modal), dtype=np.float64)
+
+
+def _rotational_part(grid: Any, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The nondivergent part of a nodal wind: its vorticity (truncated at N), zero divergence."""
+    vorticity, divergence = grid.vort_div_from_uv(u, v)
+    u, v = grid.uv_from_vort_div(vorticity, divergence * 0)
+    return np.asarray(u, np.float64), np.asarray(v, np.float64)
+
+
+def _check_nodal(name: str, x: Any, grid: Any) -> np.ndarray:
+    values = _values(x)
+    if values.shape[-2:] != tuple(grid.nodal_shape):
+        raise ValueError(
+            f"{name} has shape {values.shape}; expected (..., {grid.nlat}, {grid.nlon}) on the "
+            f"{grid.name or 'given'} grid (regrid with ngcm_lab.regridding.to_model_grid first)"
+        )
+    return values
+
+
+def geostrophic_wind(
+    geopotential: Any,
+    grid: Any,
+    *,
+    taper_deg: tuple[float, float] = (10.0, 20.0),
+    nondivergent: bool = True,
+    radius: float = EARTH_RADIUS,
+    angular_velocity: float = ANGULAR_VELOCITY,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Geostrophic wind (m s⁻¹) of a geopotential Φ (m² s⁻²) on the nodal grid of ``grid``.
+
+    u_g = −(1 / f a) ∂Φ/∂φ and v_g = (1 / f a cos φ) ∂Φ/∂λ with f = 2Ω sin φ, the derivatives
+    taken spectrally from Φ truncated at the grid's N. Geostrophy fails as f → 0, so the wind is
+    multiplied by `latitude_taper(φ, taper_deg)`: zero equatorward of ``taper_deg[0]``, full
+    poleward of ``taper_deg[1]``. With ``nondivergent`` (default) the rotational part of that
+    wind is returned (its vorticity, zero divergence): on the sphere the geostrophic wind is
+    slightly divergent (β v_g / f), and the taper adds divergence too. Fields are
+    ``(..., nlat, nlon)``; the result has the same shape.
+    """
+    phi = _check_nodal("geopotential", geopotential, grid)
+    phi = phi - _mean(phi, grid.area_weights)[..., None, None]  # the mean has no gradient
+    modal = grid.truncate(grid.to_modal(phi))
+    cos_lat = grid.cos_latitude[:, None]
+    d_dlat = _nodal(grid, grid.cos_lat_d_dlat(modal)) / cos_lat
+    d_dlon = _nodal(grid, grid.d_dlon(modal))
+    weight = latitude_taper(grid.latitudes, taper_deg)[:, None]
+    f_a = 2.0 * angular_velocity * grid.sin_latitude[:, None] * radius
+    safe = np.where(weight > 0, f_a, 1.0)
+    u = np.where(weight > 0, -weight * d_dlat / safe, 0.0)
+    v = np.where(weight > 0, weight * d_dlon / (safe * cos_lat), 0.0)
+    return _rotational_part(grid, u, v) if nondivergent else (u, v)
+
+
+def balanced_geopotential(
+    u: Any,
+    v: Any,
+    grid: Any,
+    *,
+    global_mean: float = 0.0,
+    radius: float = EARTH_RADIUS,
+    angular_velocity: float = ANGULAR_VELOCITY,
+) -> np.ndarray:
+    """Geopotential (m² s⁻²) in nonlinear balance with the rotational part of a wind (m s⁻¹).
+
+    Setting δ = ∂δ/∂t = 0 in the shallow-water divergence equation (Φ = g h) gives the
+    nonlinear balance equation ∇²Φ = k·∇×[(ζ + f) v] − ∇²(½|v|²), solved here with the grid's
+    spectral operators exactly as the model forms those terms, so a model started from this Φ
+    and wind has ∂δ/∂t = 0 at the first step (to round-off). Φ is truncated at the grid's N;
+    its area mean, which the equation leaves free, is ``global_mean``. ``u``, ``v`` are
+    ``(nlat, nlon)`` nodal fields on ``grid``; any divergent part of the wind is dropped.
+    """
+    u, v = _rotational_part(grid, _check_nodal("u", u, grid), _check_nodal("v", v, grid))
+    vorticity, _ = grid.vort_div_from_uv(u, v)  # a ζ on the unit sphere
+    f = 2.0 * angular_velocity * grid.sin_latitude[:, None]
+    eta = _nodal(grid, vorticity) / radius + f
+    cos_lat = grid.cos_latitude[:, None]
+    curl = grid.curl_cos_lat(eta * u * cos_lat, eta * v * cos_lat)  # a k·∇×(η v)
+    kinetic = grid.to_modal(0.5 * (u**2 + v**2))
+    phi = _nodal(grid, grid.truncate(radius * grid.inverse_laplacian(curl) - kinetic))
+    return phi - _mean(phi, grid.area_weights)[..., None, None] + global_mean
+
+
+def _residual_rms(residual: np.ndarray, weight: np.ndarray, north: np.ndarray) -> float:
+    """Weighted rms of a residual less its weighted mean in each hemisphere."""
+    total, count = 0.0, 0.0
+    for hemisphere in (north, ~north):
+        w = np.where(hemisphere, weight, 0.0)
+        if w.sum() > 0:
+            offset = np.sum(w * residual) / w.sum()
+            total, count = total + np.sum(w * (residual - offset) ** 2), count + w.sum()
+    return float(np.sqrt(total / count)) if count > 0 else 0.0
+
+
+def nonlinear_balance(
+    geopotential: Any,
+    grid: Any,
+    *,
+    iterations: int = 30,
+    relaxation: float = 0.6,
+    taper_deg: tuple[float, float] = (10.0, 20.0),
+    correction_taper_deg: tuple[float, float] = (20.0, 30.0),
+    radius: float = EARTH_RADIUS,
+    angular_velocity: float = ANGULAR_VELOCITY,
+) -> BalancedFlow:
+    """A nondivergent wind and a geopotential in nonlinear balance that fit Φ outside the tropics.
+
+    Starting from the `geostrophic_wind` of the target Φ (``taper_deg``), each iteration
+    computes the `balanced_geopotential` Φ_b of the current wind and adds ``relaxation`` times
+    the geostrophic wind of the residual Φ − Φ_b, tapered by ``correction_taper_deg``: the
+    geostrophic relation serves as an approximate inverse of the balance operator, good where
+    the Rossby number is small. Corrections stop short of the subtropics because there the
+    small f makes the step overshoot and the iteration diverge; equatorward of them the wind
+    stays the tapered geostrophic first guess and Φ_b departs from Φ. The iterate with the
+    smallest residual rms (area-weighted by the correction taper, less each hemisphere's mean
+    residual) is returned.
+
+    ``geopotential`` (m² s⁻²) is a single nodal field ``(nlat, nlon)`` on ``grid``; it is
+    truncated at N before fitting, and Φ_b keeps its area mean.
+    """
+    target = _check_nodal("geopotential", geopotential, grid)
+    if target.ndim != 2:
+        raise ValueError(f"nonlinear_balance takes one (nlat, nlon) field, got {target.shape}")
+    if iterations < 0 or not 0.0 < relaxation <= 1.0:
+        raise ValueError("need iterations ≥ 0 and 0 < relaxation ≤ 1")
+    mean = float(_mean(target, grid.area_weights))
+    target = _nodal(grid, grid.truncate(grid.to_modal(target - mean))) + mean
+    weight = latitude_taper(grid.latitudes, correction_taper_deg)[:, None] * grid.area_weights
+    north = (grid.latitudes > 0)[:, None]
+    constants = {"radius": radius, "angular_velocity": angular_velocity}
+    u, v = geostrophic_wind(target, grid, taper_deg=taper_deg, **constants)
+    history, best = [], None
+    for iteration in range(iterations + 1):
+        phi = balanced_geopotential(u, v, grid, global_mean=mean, **constants)
+        residual = target - phi
+        history.append(_residual_rms(residual, weight, north))
+        if best is None or history[-1] < history[best[0]]:
+            best = (iteration, u, v, phi)
+        if iteration < iterations:
+            du, dv = geostrophic_wind(residual, grid, taper_deg=correction_taper_deg, **constants)
+            u, v = u + relaxation * du, v + relaxation * dv
+    iteration, u, v, phi = best
+    return BalancedFlow(u, v, phi, target, np.asarray(history), iteration)

@@ -137,3 +137,133 @@ def test_dataarray_inputs_keep_leading_coordinates():
     assert zonal.dims == ("time", "lat") and zonal.attrs["units"] == "Pa"
     error = diag.rmse(ps + 2.0, ps, W)
     np.testing.assert_allclose(error.values, 2.0)
+
+
+# ------------------------------------------------------------------- balanced winds (Grid)
+# float32 grids as the models use them; Williamson et al. (1992) TC2's geopotential is
+# Φ = g h₀ − (a Ω u₀ + u₀²/2) sin²φ, in nonlinear balance with solid-body rotation u₀ cos φ.
+U0 = 38.6
+TC2_SLOPE = EARTH_RADIUS * ANGULAR_VELOCITY * U0 + 0.5 * U0**2
+
+
+def _tc2(grid):
+    lat = grid.latitudes[:, None] + 0.0 * grid.longitudes[None, :]
+    return lat, 2.94e4 - TC2_SLOPE * np.sin(lat) ** 2
+
+
+def _divergence_tendency(u, v, phi, grid):
+    """|∂δ/∂t| of a shallow-water model started from (u, v, Φ/g), relative to its g∇²h′ part."""
+    from ngcm_lab.cases import ShallowWaterFields
+    from ngcm_lab.models import ShallowWaterModel
+
+    fields = ShallowWaterFields(u, v, phi / GRAVITY, np.zeros(grid.nodal_shape))
+    model = ShallowWaterModel.from_fields(fields, grid, 1800.0)
+    state = model.initial_state
+    gravity_part = model.equation.implicit_terms(state).divergence
+    total = model.equation.explicit_terms(state).divergence + gravity_part
+    return float(np.abs(total).max() / np.abs(gravity_part).max())
+
+
+def _wavy_geopotential(grid):
+    lat, lon = grid.latitudes[:, None], grid.longitudes[None, :]
+    waves = np.cos(lat) ** 2 * np.sin(lat) ** 2 * (2400.0 * np.cos(4 * lon) + 900 * np.sin(2 * lon))
+    return 5.5e4 - 8000.0 * np.sin(lat) ** 2 + waves
+
+
+def test_latitude_taper():
+    lat = np.radians([-90.0, -25.0, -15.0, 0.0, 5.0, 15.0, 20.0, 60.0])
+    w = diag.latitude_taper(lat, (10.0, 20.0))
+    np.testing.assert_allclose(w, [1, 1, 0.5, 0, 0, 0.5, 1, 1], atol=1e-12)
+    np.testing.assert_array_equal(diag.latitude_taper(lat, (0.0, 0.0)), np.ones(lat.size))
+    with pytest.raises(ValueError, match="taper_deg"):
+        diag.latitude_taper(lat, (20.0, 10.0))
+
+
+def test_geostrophic_wind_of_williamson2_and_of_a_wave():
+    grid = Grid.from_name("T21")
+    lat, phi = _tc2(grid)
+    # −(1/fa) ∂Φ/∂φ of TC2: (u₀ + u₀²/(2aΩ)) cos φ, a little more than the balanced u₀ cos φ.
+    expected = (U0 + U0**2 / (2 * EARTH_RADIUS * ANGULAR_VELOCITY)) * np.cos(lat)
+    for nondivergent in (True, False):
+        u, v = diag.geostrophic_wind(phi, grid, taper_deg=(0, 0), nondivergent=nondivergent)
+        np.testing.assert_allclose(u, expected, atol=2e-4 * U0)
+        np.testing.assert_allclose(v, 0.0, atol=2e-4 * U0)
+    # Default taper: zero within 10° of the equator, full poleward of 20°; the nondivergent
+    # projection smooths the edge at the truncation (a little wind leaks into the band).
+    tropics, outside = np.abs(lat) < np.radians(10.0), np.abs(lat) > np.radians(25.0)
+    u, v = diag.geostrophic_wind(phi, grid, nondivergent=False)
+    assert np.all(u[tropics] == 0) and np.all(v == 0)
+    np.testing.assert_allclose(u[outside], expected[outside], atol=2e-4 * U0)
+    u, v = diag.geostrophic_wind(phi, grid)
+    assert np.abs(u[tropics]).max() < 0.05 * U0
+    # Φ' = A sin φ cos φ cos λ: v_g = −A sin λ / (2Ωa), u_g = −A cos 2φ cos λ / (2Ωa sin φ).
+    lon = grid.longitudes[None, :]
+    amplitude = 2000.0
+    wave = amplitude * np.sin(lat) * np.cos(lat) * np.cos(lon)
+    u, v = diag.geostrophic_wind(5.5e4 + wave, grid, nondivergent=False)
+    scale = amplitude / (2 * ANGULAR_VELOCITY * EARTH_RADIUS)
+    outside = np.abs(lat) > np.radians(20.0)
+    np.testing.assert_allclose(v[outside], (-scale * np.sin(lon) + 0 * lat)[outside], atol=1e-3)
+    u_expected = -scale * np.cos(2 * lat) * np.cos(lon) / np.sin(lat)
+    np.testing.assert_allclose(u[outside], u_expected[outside], atol=1e-3)
+
+
+def test_balanced_geopotential_of_solid_body_rotation():
+    grid = Grid.from_name("T21")
+    lat, phi = _tc2(grid)
+    mean = float(diag.global_mean(phi, grid.area_weights))
+    u, v = U0 * np.cos(lat), np.zeros(grid.nodal_shape)
+    balanced = diag.balanced_geopotential(u, v, grid, global_mean=mean)
+    np.testing.assert_allclose(balanced, phi, atol=1e-5 * TC2_SLOPE)
+    # A divergent wind (v = V sin φ cos φ has no vorticity) is dropped: the result is the same.
+    divergent = 5.0 * np.sin(lat) * np.cos(lat)
+    with_divergence = diag.balanced_geopotential(u, divergent, grid, global_mean=mean)
+    np.testing.assert_allclose(with_divergence, phi, atol=1e-5 * TC2_SLOPE)
+    with pytest.raises(ValueError, match="to_model_grid"):
+        diag.balanced_geopotential(u[:, :-1], v[:, :-1], grid)
+
+
+def test_nonlinear_balance_recovers_the_williamson2_wind():
+    grid = Grid.from_name("T42")
+    lat, phi = _tc2(grid)
+    flow = diag.nonlinear_balance(phi, grid)
+    assert flow.residual_rms[0] > 150.0 and flow.residual_rms[flow.best_iteration] < 2.0
+    outside = np.abs(lat) > np.radians(35.0)
+    np.testing.assert_allclose(flow.u[outside], U0 * np.cos(lat[outside]), atol=0.3)
+    np.testing.assert_allclose(flow.v, 0.0, atol=1e-3)
+    # Equatorward of the tapers the wind is the tapered geostrophic first guess: ~0 within 10°.
+    assert np.abs(flow.u[np.abs(lat) < np.radians(10.0)]).max() < 0.05 * U0
+
+
+def test_nonlinear_balance_starts_the_model_without_a_divergence_tendency():
+    grid = Grid.from_name("T21")
+    phi = _wavy_geopotential(grid)
+    flow = diag.nonlinear_balance(phi, grid)
+    assert flow.best_iteration > 0
+    assert flow.residual_rms[flow.best_iteration] < 0.1 * flow.residual_rms[0]
+    assert float(diag.global_mean(flow.geopotential, grid.area_weights)) == pytest.approx(
+        float(diag.global_mean(phi, grid.area_weights)), abs=0.05
+    )
+    # Balanced start: ∂δ/∂t vanishes to float32 round-off; the geostrophic start is far off it.
+    assert _divergence_tendency(flow.u, flow.v, flow.geopotential, grid) < 1e-5
+    u, v = diag.geostrophic_wind(phi, grid)
+    assert _divergence_tendency(u, v, flow.target, grid) > 0.05
+    with pytest.raises(ValueError, match="one"):
+        diag.nonlinear_balance(np.stack([phi, phi]), grid)
+
+
+def test_nonlinear_balance_of_real_500_hpa_geopotential():
+    """ERA5 z500 (data_samples/real): the fit converges outside the tropics, winds are sane."""
+    from ngcm_lab.regridding import to_model_grid
+    from ngcm_lab.validation import data_samples_dir
+
+    path = data_samples_dir() / "real" / "era5_z_t_850_500_2017-01-01.nc"
+    z500 = xr.open_dataset(path, engine="h5netcdf")["geopotential"].sel(level=500)
+    grid = Grid.from_name("T21")
+    phi = to_model_grid(z500.isel(time=0).mean("number"), grid)
+    flow = diag.nonlinear_balance(phi, grid)
+    assert flow.residual_rms[0] > 150.0, flow.residual_rms[0]  # geostrophy is off by ~20 m
+    assert flow.residual_rms[flow.best_iteration] < 30.0, flow.residual_rms
+    speed = np.hypot(flow.u, flow.v)
+    assert 30.0 < speed.max() < 80.0, speed.max()  # 500 hPa jets, smoothed at T21
+    assert _divergence_tendency(flow.u, flow.v, flow.geopotential, grid) < 1e-5
