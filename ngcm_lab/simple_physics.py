@@ -15,6 +15,10 @@ aquaplanet sea-surface temperature of Thatcher & Jablonowski (2016, GMD 9:1263; 
   ρ_a C_D |v_a| v_a with C_E = C_H = 1.1e-3 and C_D = 7e-4 + 6.5e-5 |v_a| (capped at 20 m s⁻¹;
   RJ12 §2.3). A flux F into a layer of mass p_s Δσ / g changes its mixing ratio by g F / (p_s Δσ).
 
+Spectral transport lets q go negative next to sharp gradients; the physics fills such holes from
+the same column's positive water over `negative_humidity_timescale_s` (column water unchanged),
+the role of the borrowing fixers of spectral GCMs (e.g. CAM's Eulerian core).
+
 Two deliberate differences from RJ12, so that the physics is a smooth tendency that the IMEX
 integrator steps with the dynamics (one transform pass, differentiable, no operator splitting):
 condensation relaxes supersaturation over `condensation_timescale_s` (default one hour, stable
@@ -42,6 +46,20 @@ from ngcm_lab.constants import (
     R_VAPOUR,
     VIRTUAL_FACTOR,
 )
+
+
+def _filled_column(q, layer_mass):
+    """q with negative values filled from the same column's positive water (mass conserving).
+
+    Spectral transport makes q negative next to sharp moisture gradients (Gibbs ringing, the
+    centred vertical differences); the deficit Σ m max(−q, 0) is taken from the positive layers in
+    proportion to their water, the column total Σ m q is unchanged (zero if it is negative).
+    """
+    positive = jnp.maximum(q, 0.0)
+    deficit = jnp.sum(layer_mass * (positive - q), axis=0)
+    supply = jnp.sum(layer_mass * positive, axis=0)
+    factor = jnp.where(supply > deficit, 1.0 - deficit / jnp.maximum(supply, 1e-30), 0.0)
+    return positive * factor
 
 
 class PhysicsTendencies(NamedTuple):
@@ -72,6 +90,7 @@ class SimplePhysics:
     sst_contrast_k: float = 29.0
     sst_width_rad: float = float(np.deg2rad(26.0))
     surface_fluxes: bool = True
+    negative_humidity_timescale_s: float | None = 3600.0  # column hole filling; None: off
 
     def sea_surface_temperature(self, lat: ArrayLike) -> jnp.ndarray:
         """T_s(φ) in K (TJ16), φ in radians."""
@@ -119,6 +138,8 @@ class SimplePhysics:
         dq = -condensation
         dt = (self.latent_heat / CP_DRY) * condensation
         precipitation = jnp.sum(condensation * layer_mass, axis=0)
+        if self.negative_humidity_timescale_s is not None:
+            dq = dq + (_filled_column(q, layer_mass) - q) / self.negative_humidity_timescale_s
         du = jnp.zeros_like(t)
         dv = jnp.zeros_like(t)
         evaporation = jnp.zeros_like(ps)

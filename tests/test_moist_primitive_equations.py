@@ -66,8 +66,15 @@ def test_virtual_temperature_balances_the_moist_steady_state(steady_fields):
 def test_total_water_changes_by_evaporation_minus_precipitation():
     """d/dt ∫q dm = ∫(E − P) dA. The physics is a tendency inside the step, so the diagnosed
     rates (trapezoidal in time) must close the budget; what remains is the transport's own
-    non-conservation (advective-form q in σ, spectral truncation and filtering of q, not q p_s)."""
-    model = PrimitiveEquationsModel.from_case("moist_baroclinic", GRID, layers=COORDS.layers, dt=DT)
+    non-conservation (advective-form q in σ, spectral truncation and filtering of q, not q p_s).
+
+    The hole-filling fixer is switched off here: it conserves each column's water on the grid,
+    but its spiky tendency loses a little to the spectral truncation (with it on, the residual
+    is 2.5 % of the change instead of 0.5 %: measured, not asserted)."""
+    lat, lon = GRID.latitudes[:, None], GRID.longitudes[None, :]
+    physics = SimplePhysics(negative_humidity_timescale_s=None)
+    fields = moist_fields(jablonowski_williamson(lat, lon, COORDS.centers), lat, COORDS, physics)
+    model = PrimitiveEquationsModel.from_fields(fields, GRID, COORDS, DT, physics=physics)
     weights = GRID.area_weights
 
     def net_and_precipitation(state):
@@ -101,3 +108,25 @@ def test_moist_model_writes_humidity_and_precipitation():
     assert np.all(fields["precipitation_rate"] >= 0.0)
     with pytest.raises(ValueError, match="needs specific_humidity"):
         model.encode(fields["u"], fields["v"], fields["temperature"], fields["surface_pressure"])
+
+
+def test_hole_filling_keeps_humidity_nearly_positive():
+    """Spectral transport of the sharp boundary-layer moisture makes q negative; without the
+    column fixer 42 % of values were negative after 30 days of moist Held–Suarez at T21 L8
+    (negative water 16 % of positive); with it 2.7 % and 0.07 % (measured)."""
+    from ngcm_lab.primitive_model import MOIST_HELD_SUAREZ_FORCING, held_suarez_initial_fields
+
+    coords = SigmaCoordinates.equidistant(8)
+    physics = SimplePhysics()
+    lat = GRID.latitudes[:, None]
+    fields = moist_fields(held_suarez_initial_fields(GRID, coords), lat, coords, physics)
+    model = PrimitiveEquationsModel.from_fields(
+        fields, GRID, coords, DT, forcing=MOIST_HELD_SUAREZ_FORCING, physics=physics
+    )
+    out = model.decode(model.rollout(model.initial_state, model.steps_for(30.0)))
+    q = out[HUMIDITY]
+    mass = coords.thickness[:, None, None] * out["surface_pressure"] * GRID.area_weights
+    negative, positive = -np.sum(np.minimum(q, 0) * mass), np.sum(np.maximum(q, 0) * mass)
+    assert (q < 0).mean() < 0.1
+    assert negative < 0.01 * positive
+    assert out["precipitation_rate"].mean() > 0

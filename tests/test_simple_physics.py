@@ -100,3 +100,16 @@ def test_sea_surface_temperature_profile():
     np.testing.assert_allclose(sst[0], 300.0)
     np.testing.assert_allclose(sst[1], 271.0 + 29.0 * np.exp(-0.5))
     np.testing.assert_allclose(sst[2], 271.0 + 29.0 * np.exp(-0.5 * (90.0 / 26.0) ** 2))
+
+
+def test_negative_humidity_is_filled_from_the_same_column():
+    physics = SimplePhysics(surface_fluxes=False, negative_humidity_timescale_s=100.0)
+    column = _column([220.0, 230.0], [-1e-5, 4e-5])  # cold: no condensation
+    out = _tendencies(physics, column)
+    dq = np.asarray(out.specific_humidity)[:, 0, 0]
+    assert dq[0] > 0 and dq[1] < 0
+    layer_mass = THICKNESS * 1.0e5 / GRAVITY
+    np.testing.assert_allclose(np.sum(dq * layer_mass), 0.0, atol=1e-12)
+    # Over its timescale the fill makes the column non-negative, keeping its water.
+    q_new = np.array([-1e-5, 4e-5]) + 100.0 * dq
+    np.testing.assert_allclose(q_new, [0.0, 3e-5], atol=1e-9)
