@@ -55,11 +55,13 @@ class TruthData:
 
 
 def _split(ds: xr.Dataset, n_times: int, interval_s: float) -> tuple[np.ndarray, np.ndarray]:
-    """Train/test initial times from the dataset's `train_days`/`test_days` attributes (two
-    numbers each, days since the first snapshot, inclusive), else the first 60 % / the next 20 %."""
+    """Train/test initial times from the dataset's `split_train_initial_days` and
+    `split_eval_initial_days` attributes ("first-last", days since the first snapshot,
+    inclusive), else the first 60 % / the next 20 % of the record."""
     days = np.arange(n_times) * interval_s / 86400.0
-    if "train_days" in ds.attrs and "test_days" in ds.attrs:
-        (a, b), (c, d) = (np.asarray(ds.attrs[k], float) for k in ("train_days", "test_days"))
+    keys = ("split_train_initial_days", "split_eval_initial_days")
+    if all(k in ds.attrs for k in keys):
+        (a, b), (c, d) = (tuple(float(x) for x in str(ds.attrs[k]).split("-", 1)) for k in keys)
     else:
         a, b = 0.0, 0.6 * days[-1]
         c, d = b + interval_s / 86400.0, 0.8 * days[-1]
