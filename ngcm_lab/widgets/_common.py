@@ -41,6 +41,24 @@ def status_html(text: str, error: bool = False) -> str:
     return f"<span>{body}</span>"
 
 
+def error_text(err: BaseException) -> str:
+    """What a student sees for an exception: the message of a ValueError (our explanations),
+    the type and message of anything unexpected."""
+    if isinstance(err, ValueError | KeyError | IndexError):
+        return str(err).strip("'\"")
+    return f"unexpected {type(err).__name__}: {err}"
+
+
+def physical_memory_mb() -> float | None:
+    """This machine's physical memory in MB, or None where the OS does not say (Windows)."""
+    import os
+
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
 def resolution_label(name: str) -> str:
     """Dropdown label for a named resolution, e.g. ``'T42 (128×64)'`` (nlon × nlat)."""
     _, nlat, nlon = RESOLUTIONS[name]

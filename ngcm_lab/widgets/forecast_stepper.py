@@ -1,0 +1,587 @@
+"""`ForecastStepper`: build, step, run and pause a primitive-equation forecast and watch it.
+
+The primitive-equation counterpart of `ShallowWaterExplorer`, with a `ResolutionPicker` for the
+grid, layers, time step and output interval (its estimate is shown before anything runs). The
+figure — a map of the chosen variable on the chosen σ level and the kinetic-energy spectrum of
+that level — is redrawn in place after every output interval. No physics: the model comes from
+`PrimitiveEquationsModel.from_case`, fields from `model.decode`, the spectrum from
+`model.grid.kinetic_energy_spectrum`, figures from `ngcm_lab.plotting`. Every button is also a
+plain method (`build`, `step`, `run`, `stop`, `select`); errors go to the status line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import math
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+import jax
+import jax.numpy as jnp
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from ngcm_lab import forecast, time_integration
+from ngcm_lab.constants import SECONDS_PER_DAY
+from ngcm_lab.forecast import ForecastBlowUpError
+from ngcm_lab.plotting import plot_energy_spectrum, plot_map
+from ngcm_lab.primitive_model import PRIMITIVE_CASES, PRIMITIVE_DAYS, PrimitiveEquationsModel
+from ngcm_lab.widgets._common import error_text, show_figure, status_html
+from ngcm_lab.widgets.resolution import ResolutionPicker, RunSettings
+from ngcm_lab.widgets.shallow_water import _first_nonfinite_leaf, format_time
+
+
+@dataclasses.dataclass(frozen=True)
+class FieldDisplay:
+    """How to show one decoded field: label, factor from SI to display units, units, diverging."""
+
+    label: str
+    scale: float
+    units: str
+    symmetric: bool
+
+
+FIELDS: dict[str, FieldDisplay] = {
+    "u": FieldDisplay("zonal wind u", 1.0, "m s⁻¹", True),
+    "v": FieldDisplay("meridional wind v", 1.0, "m s⁻¹", True),
+    "temperature": FieldDisplay("temperature T", 1.0, "K", False),
+    "surface_pressure": FieldDisplay("surface pressure pₛ", 0.01, "hPa", False),
+    "specific_humidity": FieldDisplay("specific humidity q", 1e3, "g kg⁻¹", False),
+    "precipitation_rate": FieldDisplay("precipitation", SECONDS_PER_DAY, "mm day⁻¹", False),
+    "evaporation_rate": FieldDisplay("evaporation", SECONDS_PER_DAY, "mm day⁻¹", False),
+}
+
+
+def _is_moist(case: str) -> bool:
+    """Whether a named case carries humidity (its name says so: moist_baroclinic, …)."""
+    return "moist" in case
+
+
+def _fields_for(case: str) -> list[str]:
+    """The fields a case's `model.decode` gives (before a model exists to ask)."""
+    names = ["u", "v", "temperature", "surface_pressure"]
+    if _is_moist(case):
+        names += ["specific_humidity", "precipitation_rate", "evaporation_rate"]
+    return names
+
+
+class ForecastStepper:
+    """Interactive primitive-equation forecast: choose a case and grid, build, step and run it.
+
+    Display it as the last expression of a cell. Attributes:
+      model, state: the built `PrimitiveEquationsModel` and its current state (None before
+        `build`); time_s: simulated seconds since the initial state.
+      picker: the `ResolutionPicker` (its apply button is "Build / reset").
+      figure: the matplotlib figure (map and spectrum); field: the map's field in SI units;
+        spectrum: the kinetic-energy spectrum drawn (m² s⁻², n = 0…N).
+      last_error: the message shown in red in the status line, or None.
+    """
+
+    def __init__(
+        self,
+        case: str = "jablonowski_williamson",
+        resolution: str = "T21",
+        layers: int = 8,
+        dt: float | None = None,
+        *,
+        variable: str = "surface_pressure",
+        level: float = 0.85,
+        interval_hours: float = 6.0,
+        build: bool = True,
+    ) -> None:
+        if case not in PRIMITIVE_CASES:
+            raise ValueError(f"unknown case {case!r}; valid cases: {', '.join(PRIMITIVE_CASES)}")
+        if variable not in _fields_for(case):
+            raise ValueError(
+                f"unknown variable {variable!r} for {case}; valid: {', '.join(_fields_for(case))}"
+            )
+        self.picker = ResolutionPicker(
+            resolution,
+            layers,
+            dt,
+            interval_hours,
+            tracers=int(_is_moist(case)),
+            apply_label="Build / reset",
+        )
+        self.model: PrimitiveEquationsModel | None = None
+        self.state: Any = None
+        self.last_error: str | None = None
+        self.field: np.ndarray | None = None
+        self.spectrum: np.ndarray | None = None
+        self._level_sigma = float(level)
+        self._steps_done = 0
+        self._built: tuple[str, RunSettings] | None = None
+        self._advance_cache: dict[int, Callable] = {}
+        self._jit_step: Callable | None = None
+        self._initial_spectra: np.ndarray | None = None
+        self._seconds_per_step: float | None = None
+        self._lock = threading.RLock()
+        self._stop_event = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._running = False
+        self._quiet = False  # True while options are being rebuilt (no redraw per change)
+
+        self.figure = Figure(figsize=(11.0, 4.0))
+        FigureCanvasAgg(self.figure)
+        self._map_ax, self._spectrum_ax = self._make_axes()
+
+        wide = {"description_width": "initial"}
+        self.case = widgets.Dropdown(
+            options=[(f"{name}: {text}", name) for name, text in PRIMITIVE_CASES.items()],
+            value=case,
+            description="Case",
+            style=wide,
+            layout=widgets.Layout(width="640px"),
+        )
+        self.run_until = widgets.FloatText(
+            value=PRIMITIVE_DAYS.get(case, 10.0),
+            description="Run until day",
+            style=wide,
+            layout=widgets.Layout(width="180px"),
+        )
+        self.step_button = widgets.Button(description="Step", icon="step-forward")
+        self.run_button = widgets.Button(description="Run", icon="play", button_style="success")
+        self.pause_button = widgets.Button(
+            description="Pause", icon="pause", button_style="warning", disabled=True
+        )
+        self.variable = widgets.Dropdown(description="Show", style=wide)
+        self.level = widgets.Dropdown(description="Level", style=wide)
+        self.status = widgets.HTML()
+        self.output = widgets.Output(layout=widgets.Layout(min_height="370px"))
+        self._set_variable_options(case, variable)
+
+        self.picker.on_apply(lambda _: self._guard(self.build))
+        self.picker.on_change(lambda _: self._update_text())
+        self.step_button.on_click(lambda _: self._guard(self.step))
+        self.run_button.on_click(lambda _: self._guard(self._run_clicked))
+        self.pause_button.on_click(lambda _: self.stop(wait=False))
+        self.case.observe(self._case_changed, names="value")
+        self.variable.observe(self._choice_changed, names="value")
+        self.level.observe(self._choice_changed, names="value")
+
+        self.widget = widgets.VBox(
+            [
+                self.case,
+                self.picker.widget,
+                widgets.HBox(
+                    [self.step_button, self.run_button, self.pause_button, self.run_until]
+                ),
+                self.status,
+                widgets.HBox([self.variable, self.level]),
+                self.output,
+            ]
+        )
+        self._update_text()
+        if build:
+            self.build()
+
+    # ----------------------------------------------------------------------------- display
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+    def _make_axes(self) -> tuple[Any, Any]:
+        import cartopy.crs as ccrs
+
+        grid = self.figure.add_gridspec(
+            1,
+            2,
+            width_ratios=[1.75, 1.0],
+            left=0.01,
+            right=0.98,
+            bottom=0.12,
+            top=0.92,
+            wspace=0.12,
+        )
+        map_ax = self.figure.add_subplot(grid[0], projection=ccrs.Robinson())
+        return map_ax, self.figure.add_subplot(grid[1])
+
+    # -------------------------------------------------------------------------- properties
+    @property
+    def time_s(self) -> float:
+        """Simulated time in seconds since the initial state."""
+        return self._steps_done * self.model.dt_s if self.model is not None else 0.0
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    @property
+    def seconds_per_step(self) -> float | None:
+        """Measured wall-clock seconds per time step (after the first compiled interval)."""
+        return self._seconds_per_step
+
+    @property
+    def sim_days_per_s(self) -> float | None:
+        """Measured speed in simulated days per wall-clock second."""
+        if not self._seconds_per_step or self.model is None:
+            return None
+        return self.model.dt_s / self._seconds_per_step / SECONDS_PER_DAY
+
+    @property
+    def sigma(self) -> np.ndarray:
+        """σ at the layer centres of the built model (empty before `build`)."""
+        return np.asarray(self.model.coords.centers) if self.model is not None else np.zeros(0)
+
+    # ------------------------------------------------------------------------- actions
+    def build(self) -> bool:
+        """Build the model for the current case and picker settings at time 0. False on error."""
+        self.stop()
+        self.last_error = None
+        problems = self.picker.problems()
+        if problems:
+            self._show_error(ValueError(problems[0]))
+            return False
+        settings, case = self.picker.settings, self.case.value
+        try:
+            model = PrimitiveEquationsModel.from_case(
+                case, settings.resolution, layers=settings.layers, dt=settings.dt_s
+            )
+            spectra = self._spectra(model, model.initial_state)
+        except Exception as err:  # shown to the student instead of a traceback
+            self._show_error(err)
+            return False
+        with self._lock:
+            self.model, self.state, self._steps_done = model, model.initial_state, 0
+            self._built = (case, settings)
+            self._advance_cache, self._jit_step = {}, None
+            self._seconds_per_step = None
+            self._initial_spectra = spectra
+        self._set_level_options()
+        self._set_variable_options(case, names=list(model.decode(model.initial_state)))
+        self._guard(self.redraw)
+        self._update_text()
+        return self.last_error is None
+
+    def step(self, n_intervals: int = 1) -> bool:
+        """Advance by `n_intervals` output intervals and redraw. False on error."""
+        if self._running:
+            self._show_error(ValueError("the model is running: press Pause first"))
+            return False
+        self.last_error = None
+        ok = True
+        for _ in range(int(n_intervals)):
+            ok = self._advance(None)
+            if not ok:
+                break
+        self._guard(self.redraw)
+        self._update_text()
+        return ok
+
+    def run(self, days: float, blocking: bool = True) -> None:
+        """Advance by `days`, redrawing every output interval, until done or `stop()`.
+
+        With ``blocking=False`` the loop runs in a background thread so the notebook and the
+        Pause button stay responsive; `wait()` joins it.
+        """
+        if self._running:
+            self._show_error(ValueError("the model is already running"))
+            return
+        self.last_error = None
+        try:
+            self._require_model()
+            days = float(days)
+            if not days > 0 or not math.isfinite(days):
+                raise ValueError(f"the run length must be a positive number of days, got {days}")
+            self._interval_steps()
+        except ValueError as err:
+            self._show_error(err)
+            return
+        target = self._steps_done + math.ceil(days * SECONDS_PER_DAY / self.model.dt_s - 1e-9)
+        self._stop_event.clear()
+        self._set_running(True)
+        if blocking:
+            self._run_loop(target)
+        else:
+            self._thread = threading.Thread(target=self._run_loop, args=(target,), daemon=True)
+            self._thread.start()
+
+    def stop(self, wait: bool = True, timeout: float = 120.0) -> None:
+        """Ask a running `run` to stop after the current interval (and wait for it)."""
+        self._stop_event.set()
+        if wait:
+            self.wait(timeout)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for a background `run` to finish."""
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def select(self, variable: str | None = None, level: float | None = None) -> bool:
+        """Choose the variable and the σ level (nearest layer) and redraw. False on error."""
+        self.last_error = None
+        names = [value for _, value in self.variable.options]
+        if variable is not None and variable not in names:
+            self._show_error(
+                ValueError(f"unknown variable {variable!r}; this case has {', '.join(names)}")
+            )
+            return False
+        self._quiet = True
+        try:
+            if variable is not None:
+                self.variable.value = variable
+            if level is not None:
+                self._level_sigma = float(level)
+                if self.model is not None:
+                    self.level.value = int(np.argmin(np.abs(self.sigma - self._level_sigma)))
+        finally:
+            self._quiet = False
+        self._guard(self.redraw)
+        self._update_text()
+        return self.last_error is None
+
+    def redraw(self) -> None:
+        """Draw the map of the chosen field and the spectrum of the chosen level."""
+        if self.model is None:
+            return
+        with self._lock:
+            model, state, time_s = self.model, self.state, self.time_s
+            name, k = self.variable.value, int(self.level.value or 0)
+            spec = FIELDS[name]
+            fields = model.decode(state)
+            field = fields[name]
+            layered = field.ndim == 3
+            self.field = field[k] if layered else field
+            spectra = self._spectra(model, state)
+            self.spectrum = spectra[k]
+            sigma = self.sigma[k]
+            when = format_time(time_s).split(" (")[0]
+            where = f" at σ = {sigma:.2f}" if layered else ""
+            plot_map(
+                self.field * spec.scale,
+                np.degrees(model.grid.latitudes),
+                np.degrees(model.grid.longitudes),
+                ax=self._map_ax,
+                symmetric=spec.symmetric,
+                units=spec.units,
+                title=f"{spec.label}{where}, {when}",
+            )
+            n = np.arange(self.spectrum.size)
+            ax = self._spectrum_ax
+            ax.clear()
+            if time_s > 0 and self._initial_spectra is not None:
+                plot_energy_spectrum(
+                    n, self._initial_spectra[k], ax=ax, label="day 0", reference_slope=None
+                )
+                ax.lines[-1].set_color("0.65")
+            if np.any(self.spectrum[1:] > 0):
+                plot_energy_spectrum(
+                    n,
+                    self.spectrum,
+                    ax=ax,
+                    label=f"day {time_s / SECONDS_PER_DAY:.3g}",
+                    title=f"kinetic energy, σ = {sigma:.2f}, {model.grid.name}",
+                )
+                bottom, top = ax.get_ylim()
+                ax.set_ylim(max(bottom, top * 1e-10), top)
+            else:
+                ax.set_title(f"kinetic energy, σ = {sigma:.2f}: no motion yet")
+            show_figure(self.output, self.figure)
+
+    # ---------------------------------------------------------------------- internals
+    @staticmethod
+    def _spectra(model: PrimitiveEquationsModel, state: Any) -> np.ndarray:
+        """Kinetic-energy spectrum of every layer, (L, N + 1) in m² s⁻²."""
+        spectra = model.grid.kinetic_energy_spectrum(state.vorticity, state.divergence)
+        return np.asarray(spectra) * model.scales.velocity_unit**2
+
+    def _require_model(self) -> PrimitiveEquationsModel:
+        if self.model is None:
+            raise ValueError("no model yet: press Build / reset")
+        return self.model
+
+    def _interval_steps(self) -> int:
+        """Time steps in one output interval of the built model; ValueError if dt does not
+        divide it."""
+        model = self._require_model()
+        seconds = float(self.picker.interval.value)
+        n = seconds / model.dt_s
+        if n < 1 - 1e-9 or abs(n - round(n)) > 1e-6:
+            raise ValueError(
+                f"the model's dt = {model.dt_s:g} s does not divide the output interval "
+                f"({seconds:g} s): choose another interval, or another dt and Build / reset"
+            )
+        return int(round(n))
+
+    def _compiled(self, n: int) -> Callable:
+        """Jitted `state -> (state after n steps, finite flag per leaf)`, per model."""
+        if n not in self._advance_cache:
+            many = time_integration.repeated(self.model.step, n)
+
+            def advance(state):
+                new = many(state)
+                return new, jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(new)])
+
+            self._advance_cache[n] = jax.jit(advance)
+        return self._advance_cache[n]
+
+    def _advance(self, n: int | None) -> bool:
+        """Advance `n` steps (None: one output interval); on error keep the state, show it."""
+        try:
+            n = self._interval_steps() if n is None else n
+            fresh = n not in self._advance_cache
+            advance = self._compiled(n)
+            with self._lock:
+                state = self.state
+                start = time.perf_counter()
+                new, finite = advance(state)
+                finite = np.asarray(finite)  # waits for the result
+                elapsed = time.perf_counter() - start
+                if not finite.all():
+                    raise self._blow_up(state, n)
+                self.state = new
+                self._steps_done += n
+            if not fresh:
+                self._seconds_per_step = elapsed / n
+                self.picker.set_measured_seconds_per_step(elapsed / n, self._built[1])
+            return True
+        except Exception as err:
+            self._show_error(err)
+            return False
+
+    def _blow_up(self, state: Any, n: int) -> ForecastBlowUpError:
+        """The exact step and variable of a blow-up, found by re-running the interval."""
+        model = self.model
+        if self._jit_step is None:
+            self._jit_step = jax.jit(model.step)
+        try:
+            forecast.integrate(
+                self._jit_step,
+                state,
+                dt_s=model.dt_s,
+                n_steps=n,
+                steps_per_output=n,
+                progress=False,
+            )
+        except ForecastBlowUpError as err:
+            step = self._steps_done + err.step
+            return ForecastBlowUpError(step, step * model.dt_s, err.variable, model.dt_s)
+        step = self._steps_done + n
+        variable = _first_nonfinite_leaf(self._compiled(n)(state)[0])
+        return ForecastBlowUpError(step, step * model.dt_s, variable, model.dt_s)
+
+    def _run_loop(self, target_steps: int) -> None:
+        try:
+            while not self._stop_event.is_set() and self._steps_done < target_steps:
+                n = min(self._interval_steps(), target_steps - self._steps_done)
+                if not self._advance(n):
+                    break
+                self._guard(self.redraw)
+                self._update_text()
+        except Exception as err:
+            self._show_error(err)
+        finally:
+            self._set_running(False)
+            self._update_text()
+
+    def _run_clicked(self) -> None:
+        remaining = float(self.run_until.value) - self.time_s / SECONDS_PER_DAY
+        if not remaining > 1e-9:
+            raise ValueError(
+                f"already at {format_time(self.time_s)}: raise 'Run until day' or press "
+                "Build / reset"
+            )
+        self.run(remaining, blocking=False)
+
+    def _set_running(self, running: bool) -> None:
+        self._running = running
+        for button in (self.picker.apply_button, self.step_button, self.run_button):
+            button.disabled = running
+        if not running:
+            self.picker.apply_button.disabled = not self.picker.valid
+        self.pause_button.disabled = not running
+
+    def _guard(self, action: Callable[[], Any]) -> None:
+        try:
+            action()
+        except Exception as err:
+            self._show_error(err)
+
+    def _show_error(self, err: BaseException) -> None:
+        if isinstance(err, ForecastBlowUpError):
+            self.last_error = str(err).replace("e.g. --dt ", "e.g. dt = ")
+        else:
+            self.last_error = error_text(err)
+        self._update_text()
+
+    def _set_variable_options(
+        self, case: str, variable: str | None = None, names: list[str] | None = None
+    ) -> None:
+        names = [n for n in (names or _fields_for(case)) if n in FIELDS]
+        current = variable or self.variable.value
+        self._quiet = True
+        try:
+            self.variable.options = [(FIELDS[name].label, name) for name in names]
+            self.variable.value = current if current in names else "surface_pressure"
+        finally:
+            self._quiet = False
+
+    def _set_level_options(self) -> None:
+        sigma = self.sigma
+        self._quiet = True
+        try:
+            self.level.options = [(f"σ = {s:.3f}", k) for k, s in enumerate(sigma)]
+            self.level.value = int(np.argmin(np.abs(sigma - self._level_sigma)))
+        finally:
+            self._quiet = False
+
+    def _built_key(self) -> tuple | None:
+        if self._built is None:
+            return None
+        case, s = self._built
+        return (case, s.resolution, s.layers, s.dt_s)
+
+    def _wanted_key(self) -> tuple:
+        s = self.picker.settings
+        return (self.case.value, s.resolution, s.layers, s.dt_s)
+
+    def _case_changed(self, change: dict) -> None:
+        case = change["new"]
+        self.run_until.value = PRIMITIVE_DAYS.get(case, 10.0)
+        self.picker.tracers = int(_is_moist(case))
+        self._set_variable_options(case)
+        self._update_text()
+
+    def _choice_changed(self, change: dict) -> None:
+        if self._quiet:
+            return
+        if change["owner"] is self.level and self.model is not None and change["new"] is not None:
+            self._level_sigma = float(self.sigma[int(change["new"])])
+        self.last_error = None
+        self._guard(self.redraw)
+        self._update_text()
+
+    def _update_text(self) -> None:
+        parts = []
+        if self.model is None:
+            parts.append("No model yet: press Build / reset.")
+        else:
+            m = self.model
+            parts.append(f"{m.name} at {m.grid.name} L{m.coords.layers}, dt = {m.dt_s:g} s")
+            parts.append(format_time(self.time_s))
+            if self.sim_days_per_s:
+                parts.append(
+                    f"model speed {self.sim_days_per_s:.3g} simulated days per wall second "
+                    f"({self._seconds_per_step * 1e3:.3g} ms per step)"
+                )
+            if self.field is not None:
+                spec = FIELDS[self.variable.value]
+                lo, hi = np.nanmin(self.field) * spec.scale, np.nanmax(self.field) * spec.scale
+                parts.append(f"{spec.label} from {lo:.4g} to {hi:.4g} {spec.units}")
+        if self._running:
+            parts.append("running… (Pause stops after this interval)")
+        text = "<b>" + html.escape(" · ".join(parts[:2])) + "</b>"
+        if parts[2:]:
+            text += " · " + html.escape(" · ".join(parts[2:]))
+        if self.model is not None and self._built_key() != self._wanted_key():
+            text += "<br><i>Settings changed: press Build / reset to apply them.</i>"
+        if self.last_error:
+            text += "<br>" + status_html(self.last_error, error=True)
+        self.status.value = text
