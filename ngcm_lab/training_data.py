@@ -57,14 +57,15 @@ class TruthData:
 def _split(ds: xr.Dataset, n_times: int, interval_s: float) -> tuple[np.ndarray, np.ndarray]:
     """Train/test initial times from the dataset's `split_train_initial_days` and
     `split_eval_initial_days` attributes ("first-last", days since the first snapshot,
-    inclusive), else the first 60 % / the next 20 % of the record."""
+    inclusive), else the first 60 % of the snapshots / the rest but the last."""
     days = np.arange(n_times) * interval_s / 86400.0
     keys = ("split_train_initial_days", "split_eval_initial_days")
     if all(k in ds.attrs for k in keys):
         (a, b), (c, d) = (tuple(float(x) for x in str(ds.attrs[k]).split("-", 1)) for k in keys)
-    else:
-        a, b = 0.0, 0.6 * days[-1]
-        c, d = b + interval_s / 86400.0, 0.8 * days[-1]
+    else:  # the first 60 % of the initial times train, the rest (but the last) are held out
+        n_train = max(1, int(0.6 * n_times))
+        a, b = days[0], days[n_train - 1]
+        c, d = days[min(n_train, n_times - 1)], days[max(n_times - 2, n_train)]
     train = np.flatnonzero((days >= a - 1e-9) & (days <= b + 1e-9))
     test = np.flatnonzero((days >= c - 1e-9) & (days <= d + 1e-9))
     if train.size == 0 or test.size == 0:
@@ -116,3 +117,32 @@ def load_truth(model: PrimitiveEquationsModel, dataset: xr.Dataset | str) -> Tru
         else None
     )
     return TruthData(states, targets, times, interval, train, test, precipitation)
+
+
+def sigma_dataset_from_pressure_levels(
+    model: PrimitiveEquationsModel, ds: xr.Dataset
+) -> xr.Dataset:
+    """A reanalysis-format Dataset (canonical names of `reanalysis.open_reanalysis`, pressure
+    levels) as a σ-level truth on `model`'s grid and layers, in the layout `load_truth` reads:
+    each time goes through `pressure_levels.fields_from_pressure_levels` (conservative
+    regridding, p → σ with the model's surface)."""
+    from ngcm_lab.pressure_levels import fields_from_pressure_levels
+
+    moist = model.equation.humidity_key is not None
+    snapshots = [
+        fields_from_pressure_levels(ds, model.grid, model.coords, time_index=i, moist=moist)
+        for i in range(ds.sizes["time"])
+    ]
+    level_dims, surface_dims = ("time", "level", "lat", "lon"), ("time", "lat", "lon")
+    data = {
+        name: (level_dims, np.stack([getattr(f, name) for f in snapshots]))
+        for name in ("u", "v", "temperature") + ((HUMIDITY,) if moist else ())
+    }
+    data["surface_pressure"] = (surface_dims, np.stack([f.surface_pressure for f in snapshots]))
+    coords = {
+        "time": ds["time"].values,
+        "sigma": ("level", model.coords.centers),
+        "lat": np.degrees(model.grid.latitudes),
+        "lon": np.degrees(model.grid.longitudes),
+    }
+    return xr.Dataset(data, coords, attrs=dict(ds.attrs))

@@ -73,3 +73,18 @@ def test_non_finite_updates_are_skipped_then_stop(setup, tmp_path, capsys):
     assert all(x.get("skipped") for x in lines) and len(lines) == 2
     captured = capsys.readouterr()
     assert "update skipped" in captured.out + captured.err
+
+
+def test_reanalysis_format_data_is_a_truth_like_our_own():
+    """A pressure-level dataset in reanalysis layout becomes a σ-level truth for training."""
+    from ngcm_lab.reanalysis import open_reanalysis
+    from ngcm_lab.training_data import sigma_dataset_from_pressure_levels
+    from ngcm_lab.validation import data_samples_dir
+
+    ds = open_reanalysis(data_samples_dir() / "reanalysis_schemas" / "weatherbench2.nc")
+    model = PrimitiveEquationsModel.from_case("moist_baroclinic", "T21", layers=3, dt=1800.0)
+    truth = load_truth(model, sigma_dataset_from_pressure_levels(model, ds.load()))
+    assert len(truth) == ds.sizes["time"] and truth.interval_s == 6 * 3600.0
+    assert truth.targets["temperature"].shape == (ds.sizes["time"], 3, 32, 64)
+    assert 180.0 < truth.targets["temperature"].min() < truth.targets["temperature"].max() < 330.0
+    assert len(truth.train_indices) >= 1 and len(truth.test_indices) >= 1
