@@ -119,10 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR")
     tr.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    ev = commands.add_parser("evaluate", help="RMSE by lead time of a trained hybrid vs baseline")
+    ev = commands.add_parser(
+        "evaluate", help="RMSE (and CRPS) by lead time of a trained hybrid vs baseline"
+    )
     ev.add_argument("--checkpoint", required=True, metavar="DIR", help="a training directory")
     ev.add_argument("--truth", metavar="FILE.nc", help="truth trajectory (default: shipped)")
     ev.add_argument("--days", type=float, default=5.0, help="longest lead time (default 5)")
+    ev.add_argument(
+        "--members", type=int, default=4, help="ensemble size for a stochastic hybrid (default 4)"
+    )
     ev.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     return parser
 
@@ -168,18 +173,29 @@ def _evaluate(args: argparse.Namespace) -> int:
     _positive("--days", args.days)
     if not (pathlib.Path(args.checkpoint) / "checkpoint.msgpack").exists():
         raise UsageError(f"--checkpoint {args.checkpoint}: no checkpoint.msgpack there")
-    result = experiments.evaluate(args.checkpoint, args.truth, args.days)
+    if args.members < 1:
+        raise UsageError(f"--members must be at least 1, got {args.members}")
+    result = experiments.evaluate(args.checkpoint, args.truth, args.days, args.members)
     if args.json:
         print(json.dumps(result))
         return 0
     leads = result["lead_hours"]
-    print(f"{result['held_out_initial_times']} held-out initial times, RMSE (hybrid / baseline):")
-    for i in range(3, len(leads), 4):
-        cells = [
-            f"{k} {result['rmse']['hybrid'][k][i]:.2f}/{result['rmse']['baseline'][k][i]:.2f}"
-            for k in result["rmse"]["hybrid"]
-        ]
-        print(f"  {leads[i]:5.0f} h: " + ", ".join(cells))
+    # Precipitation is printed in mm/day (the JSON keeps SI, kg m⁻² s⁻¹).
+    factor = {"precipitation_rate": 86400.0}
+    for score in ("rmse", "crps"):
+        if score not in result:
+            continue
+        print(
+            f"{result['held_out_initial_times']} held-out initial times, {score.upper()} "
+            "(hybrid / baseline; precipitation in mm/day):"
+        )
+        for i in range(3, len(leads), 4):
+            cells = [
+                f"{k} {result[score]['hybrid'][k][i] * factor.get(k, 1):.2f}/"
+                f"{result[score]['baseline'][k][i] * factor.get(k, 1):.2f}"
+                for k in result[score]["hybrid"]
+            ]
+            print(f"  {leads[i]:5.0f} h: " + ", ".join(cells))
     return 0
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import pathlib
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -26,6 +27,8 @@ from ngcm_lab.primitive_model import (
     PrimitiveEquationsModel,
     suggested_dt,
 )
+from ngcm_lab.random_fields import RandomFieldConfig
+from ngcm_lab.scores import crps_ensemble
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
 from ngcm_lab.simple_physics import SimplePhysics
 from ngcm_lab.spherical_harmonics import Grid
@@ -43,7 +46,26 @@ from ngcm_lab.validation import data_samples_dir
 DEFAULT_TRUTH = "hybrid_training/truth_T42_to_T21L8.nc"
 EVALUATED = ("u", "v", "temperature")
 
-CONFIGS: dict[str, TrainingConfig] = {"default": TrainingConfig()}
+DEMO_CHECKPOINT = "hybrid_training/demo_checkpoint"
+STOCHASTIC_CHECKPOINT = "hybrid_training/stochastic_checkpoint"
+
+CONFIGS: dict[str, TrainingConfig] = {
+    "default": TrainingConfig(),
+    # Two members per initial time double the cost of an update, so the curriculum stops at
+    # three days; precipitation is scored too.
+    "stochastic": TrainingConfig(
+        curriculum=((6.0, 60), (24.0, 60), (72.0, 40)),
+        random_fields=RandomFieldConfig(),
+        loss="crps",
+        loss_weights=(
+            ("u", 1.0),
+            ("v", 1.0),
+            ("temperature", 1.0),
+            ("specific_humidity", 0.5),
+            ("precipitation_rate", 0.5),
+        ),
+    ),
+}
 
 
 def fast(config: TrainingConfig) -> TrainingConfig:
@@ -121,61 +143,150 @@ def build(config: TrainingConfig, truth_path=None) -> tuple[HybridModel, TruthDa
         config.network,
         reference_states=jax.tree.map(lambda x: x[truth.train_indices], truth.states),
         physics_interval_s=config.physics_interval_s,
+        random_fields=config.random_fields,
     )
     return hybrid, truth
+
+
+def scores_by_lead(
+    model: HybridModel,
+    params,
+    truth: TruthData,
+    starts,
+    outputs: int,
+    members: int = 1,
+    seed: int = 0,
+) -> dict[str, dict[str, np.ndarray]]:
+    """Area-weighted scores by lead time over all levels, averaged over `starts`.
+
+    Returns {"rmse": {var: (outputs,)}} for the ensemble mean, "crps" (the fair CRPS; the mean
+    absolute error for one member) and, with `members` > 1, "spread" (root of the area-mean
+    ensemble variance). Precipitation is scored when the truth has it and the model has physics."""
+    per_output = int(round(truth.interval_s / model.physics_interval_s))
+    weights = jnp.asarray(model.grid.area_weights, model.grid.dtype)
+    names = EVALUATED + (("precipitation_rate",) if _scores_precipitation(model, truth) else ())
+    ensemble = members > 1
+
+    def member_fields(p, state):
+        _, trajectory = model.rollout(p, state, outputs * per_output, remat=False)
+        kept = jax.tree.map(lambda x: x[per_output - 1 :: per_output], trajectory)
+        return nodal_prediction(model, kept, "precipitation_rate" in names)
+
+    def area_mean(x):  # (outputs, [L,] lat, lon) → (outputs,)
+        x = jnp.sum(x * weights, axis=(-2, -1))
+        return x if x.ndim == 1 else jnp.mean(x, -1)
+
+    @jax.jit
+    def errors(p, state, targets, keys):
+        if model.stochastic:
+            fields = jax.vmap(
+                lambda k: member_fields(p, model.wrap(state.dynamics, state.time_s, k))
+            )(keys)
+        else:
+            fields = jax.tree.map(lambda x: x[None], member_fields(p, state))
+        out = {
+            "rmse": {k: area_mean((fields[k].mean(0) - targets[k]) ** 2) for k in names},
+            "crps": {k: area_mean(crps_ensemble(fields[k], targets[k])) for k in names},
+        }
+        if ensemble:
+            out["spread"] = {k: area_mean(jnp.var(fields[k], axis=0, ddof=1)) for k in names}
+        return out
+
+    total = None
+    for i in starts:
+        state = HybridState(truth.state(int(i)), jnp.asarray(truth.times_s[i], model.grid.dtype))
+        targets = {k: jnp.asarray(truth.targets[k][i + 1 : i + 1 + outputs]) for k in names}
+        keys = jax.random.split(jax.random.fold_in(jax.random.key(seed), int(i)), members)
+        result = jax.tree.map(
+            lambda x: np.asarray(x, np.float64), errors(params, state, targets, keys)
+        )
+        total = result if total is None else jax.tree.map(np.add, total, result)
+    mean = jax.tree.map(lambda x: x / len(starts), total)
+    for score in ("rmse", "spread"):
+        if score in mean:
+            mean[score] = {k: np.sqrt(v) for k, v in mean[score].items()}
+    return mean
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class TrainedHybrid:
+    """A training run read back: the hybrid, its EMA parameters, the truth and the config."""
+
+    hybrid: HybridModel
+    params: Any
+    truth: TruthData
+    config: TrainingConfig
+    updates: int
+
+
+def load_trained(directory: str | pathlib.Path, truth_path=None) -> TrainedHybrid:
+    """The hybrid of a training directory (config.json + checkpoint.msgpack) with its EMA
+    parameters, rebuilt on the truth it was trained against (default: the shipped one)."""
+    directory = pathlib.Path(directory)
+    for name in (CONFIG, CHECKPOINT):
+        if not (directory / name).exists():
+            raise FileNotFoundError(
+                f"{directory / name} not found: give a directory written by `ngcm-lab train`"
+            )
+    config = TrainingConfig.from_dict(json.loads((directory / CONFIG).read_text()))
+    hybrid, truth = build(config, truth_path)
+    params = hybrid.init_params(jax.random.key(config.seed))
+    opt_state = optimizer(config).init(params)
+    update, _, _, ema = load_checkpoint(directory, params, opt_state, params)
+    return TrainedHybrid(hybrid, ema, truth, config, update)
 
 
 def rmse_by_lead(
     model: HybridModel, params, truth: TruthData, starts, outputs: int
 ) -> dict[str, np.ndarray]:
     """Area-weighted RMSE over all levels by lead time, mean over `starts`: {var: (outputs,)}."""
-    per_output = int(round(truth.interval_s / model.physics_interval_s))
-    weights = jnp.asarray(model.grid.area_weights, model.grid.dtype)
-
-    @jax.jit
-    def errors(p, state, targets):
-        _, trajectory = model.rollout(p, state, outputs * per_output, remat=False)
-        kept = jax.tree.map(lambda x: x[per_output - 1 :: per_output], trajectory)
-        predicted = nodal_prediction(model, kept)
-        return {
-            k: jnp.mean(jnp.sum((predicted[k] - targets[k]) ** 2 * weights, axis=(-2, -1)), -1)
-            for k in EVALUATED
-        }
-
-    total = {k: np.zeros(outputs) for k in EVALUATED}
-    for i in starts:
-        state = HybridState(truth.state(int(i)), jnp.asarray(truth.times_s[i], model.grid.dtype))
-        targets = {k: jnp.asarray(truth.targets[k][i + 1 : i + 1 + outputs]) for k in EVALUATED}
-        for k, v in errors(params, state, targets).items():
-            total[k] += np.asarray(v, np.float64)
-    return {k: np.sqrt(v / len(starts)) for k, v in total.items()}
+    return scores_by_lead(model, params, truth, starts, outputs)["rmse"]
 
 
-def evaluate(directory: str | pathlib.Path, truth_path=None, days: float = 5.0) -> dict:
-    """RMSE by lead time of the trained hybrid (EMA parameters) and of the baseline on the
-    held-out initial times."""
+def _scores_precipitation(model: HybridModel, truth: TruthData) -> bool:
+    return "precipitation_rate" in truth.targets and model.dycore.physics is not None
+
+
+def evaluate(
+    directory: str | pathlib.Path, truth_path=None, days: float = 5.0, members: int = 4
+) -> dict:
+    """Scores by lead time of the trained hybrid (EMA parameters) and of the baseline on the
+    held-out initial times: RMSE, and for a stochastic hybrid (run as a `members`-member
+    ensemble) the ensemble mean's RMSE, the CRPS and the spread. The deterministic baseline's
+    CRPS is its mean absolute error."""
     directory = pathlib.Path(directory)
-    config = TrainingConfig.from_dict(json.loads((directory / CONFIG).read_text()))
-    hybrid, truth = build(config, truth_path)
-    params = hybrid.init_params(jax.random.key(config.seed))
-    opt_state = optimizer(config).init(params)
-    update, _, _, ema = load_checkpoint(directory, params, opt_state, params)
+    trained = load_trained(directory, truth_path)
+    hybrid, truth, ema, config = trained.hybrid, trained.truth, trained.params, trained.config
+    update = trained.updates
     outputs = int(round(days * 86400.0 / truth.interval_s))
     starts = [i for i in truth.test_indices if i + outputs < len(truth)]
     if not starts:
         raise ValueError(f"no held-out initial time has {days:g} days of truth after it")
     zero = jax.tree.map(jnp.zeros_like, ema)
-    hybrid_rmse = rmse_by_lead(hybrid, ema, truth, starts, outputs)
-    baseline_rmse = rmse_by_lead(hybrid, zero, truth, starts, outputs)
+    members = members if hybrid.stochastic else 1
+    hybrid_scores = scores_by_lead(hybrid, ema, truth, starts, outputs, members, config.seed)
+    # The baseline is the hybrid with the network switched off (its random inputs then unused).
+    baseline_scores = scores_by_lead(hybrid, zero, truth, starts, outputs, 1)
     leads = (np.arange(outputs) + 1) * truth.interval_s / 3600.0
-    return {
+    result = {
         "checkpoint": str(directory / CHECKPOINT),
         "updates": update,
         "held_out_initial_times": len(starts),
         "lead_hours": leads.tolist(),
         "rmse": {
-            "hybrid": {k: v.tolist() for k, v in hybrid_rmse.items()},
-            "baseline": {k: v.tolist() for k, v in baseline_rmse.items()},
+            "hybrid": {k: v.tolist() for k, v in hybrid_scores["rmse"].items()},
+            "baseline": {k: v.tolist() for k, v in baseline_scores["rmse"].items()},
         },
-        "units": {"u": "m s-1", "v": "m s-1", "temperature": "K"},
+        "units": {
+            "u": "m s-1",
+            "v": "m s-1",
+            "temperature": "K",
+            "precipitation_rate": "kg m-2 s-1",
+        },
     }
+    if hybrid.stochastic:
+        result["ensemble_members"] = members
+        for score in ("crps", "spread"):
+            result[score] = {"hybrid": {k: v.tolist() for k, v in hybrid_scores[score].items()}}
+        result["crps"]["baseline"] = {k: v.tolist() for k, v in baseline_scores["crps"].items()}
+    return result

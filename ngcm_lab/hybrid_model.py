@@ -11,6 +11,11 @@ Everything is a pure function of `(params, state)`: `step` advances one physics 
 `rollout` scans it (with `jax.checkpoint` per interval so that reverse-mode memory grows with the
 number of intervals, not with the substeps inside them), and `tendencies` splits the tendency of
 a state into dynamics, classical physics and network, per variable and level, for diagnosis.
+
+A *stochastic* hybrid (`random_fields` set) also feeds the network Gaussian random fields that
+evolve as AR(1) processes (`random_fields.py`); they live in the state with the key that draws
+their next innovation, so two members started from one state with different keys diverge, and
+every rollout is still a pure function of `(params, state)`.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from ngcm_lab.column_features import (
 from ngcm_lab.column_network import DEFAULT_OUTPUT_SCALES, ColumnNetwork, ColumnNetworkConfig
 from ngcm_lab.primitive_equations import PrimitiveEquationsState
 from ngcm_lab.primitive_model import HUMIDITY, PrimitiveEquationsModel
+from ngcm_lab.random_fields import GaussianRandomField, RandomFieldConfig, RandomFieldState
 from ngcm_lab.time_integration import repeated
 
 Array = jax.Array
@@ -41,10 +47,12 @@ Params = Any
 @jax.tree_util.register_dataclass
 @dataclasses.dataclass(frozen=True)
 class HybridState:
-    """The dycore's modal state and the simulated time since the model's `start` (s)."""
+    """The dycore's modal state, the simulated time since the model's `start` (s) and, for a
+    stochastic model, its random fields (None otherwise)."""
 
     dynamics: PrimitiveEquationsState
     time_s: Array
+    noise: RandomFieldState | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,6 +89,7 @@ class HybridModel:
       land_fraction: nodal land fraction 0–1 (a network input), or None for an aquaplanet.
       start: the date and time that `time_s = 0` is (for the solar input).
       output_scales: σ_X in SI per second for u, v, temperature, specific_humidity.
+      random_fields: extra random inputs of a stochastic model (None: deterministic).
     """
 
     dycore: PrimitiveEquationsModel
@@ -90,6 +99,7 @@ class HybridModel:
     land_fraction: np.ndarray | None = None
     start: str = "2020-01-01T00:00"
     output_scales: tuple[tuple[str, float], ...] = tuple(DEFAULT_OUTPUT_SCALES.items())
+    random_fields: RandomFieldConfig | None = None
 
     def __post_init__(self):
         substeps = self.physics_interval_s / self.dycore.dt_s
@@ -98,7 +108,7 @@ class HybridModel:
                 f"the physics interval ({self.physics_interval_s:g} s) must be a whole multiple "
                 f"of the dycore time step ({self.dycore.dt_s:g} s)"
             )
-        n_features = len(feature_names(self.layers, self.moist))
+        n_features = len(feature_names(self.layers, self.moist)) + self.random_inputs
         if np.shape(self.normalisation.mean) != (n_features,):
             raise ValueError(
                 f"the normalisation has {np.size(self.normalisation.mean)} features but this "
@@ -116,9 +126,11 @@ class HybridModel:
         physics_interval_s: float = 3600.0,
         land_fraction: np.ndarray | None = None,
         start: str = "2020-01-01T00:00",
+        random_fields: RandomFieldConfig | None = None,
     ) -> HybridModel:
         """A hybrid model whose feature normalisation comes from `reference_states` (stacked
-        along a leading axis; default: the dycore's initial state)."""
+        along a leading axis; default: the dycore's initial state). Random inputs are already
+        standard (mean 0, variance `random_fields.variance`) and are normalised by that."""
         network = ColumnNetworkConfig() if network is None else network
         states = reference_states
         if states is None:
@@ -135,13 +147,23 @@ class HybridModel:
                 start,
             )
         )(states)
+        normalisation = FeatureNormalisation.from_features(np.asarray(features))
+        if random_fields is not None:
+            n = random_fields.fields
+            normalisation = FeatureNormalisation(
+                np.concatenate([normalisation.mean, np.zeros(n, np.float32)]),
+                np.concatenate(
+                    [normalisation.std, np.full(n, np.sqrt(random_fields.variance), np.float32)]
+                ),
+            )
         return cls(
             dycore,
             network,
-            FeatureNormalisation.from_features(np.asarray(features)),
+            normalisation,
             float(physics_interval_s),
             land_fraction,
             start,
+            random_fields=random_fields,
         )
 
     @property
@@ -164,6 +186,21 @@ class HybridModel:
     def output_variables(self) -> tuple[str, ...]:
         return ("u", "v", "temperature") + ((HUMIDITY,) if self.moist else ())
 
+    @property
+    def stochastic(self) -> bool:
+        return self.random_fields is not None
+
+    @property
+    def random_inputs(self) -> int:
+        """Number of random-field inputs per column (0 for a deterministic model)."""
+        return 0 if self.random_fields is None else self.random_fields.fields
+
+    @functools.cached_property
+    def random_field(self) -> GaussianRandomField | None:
+        if self.random_fields is None:
+            return None
+        return GaussianRandomField(self.grid, self.random_fields, self.dycore.scales.radius)
+
     @functools.cached_property
     def _network(self) -> ColumnNetwork:
         return ColumnNetwork(len(self.output_variables) * self.layers, self.network)
@@ -177,25 +214,54 @@ class HybridModel:
         n_features = np.size(self.normalisation.mean)
         return self._network.init(key, jnp.zeros((1, n_features), self.grid.dtype))
 
-    def initial_state(self, time_s: float = 0.0) -> HybridState:
-        return HybridState(self.dycore.initial_state, jnp.asarray(time_s, self.grid.dtype))
+    def initial_state(self, time_s: float = 0.0, key: Array | None = None) -> HybridState:
+        return self.wrap(self.dycore.initial_state, time_s, key)
 
-    def wrap(self, dynamics: PrimitiveEquationsState, time_s: float = 0.0) -> HybridState:
-        return HybridState(dynamics, jnp.asarray(time_s, self.grid.dtype))
+    def wrap(
+        self, dynamics: PrimitiveEquationsState, time_s: float | Array = 0.0, key=None
+    ) -> HybridState:
+        """A hybrid state from a dycore state; a stochastic model needs a `key` for its random
+        fields (one key per ensemble member)."""
+        noise = None
+        if self.random_field is not None:
+            if key is None:
+                raise ValueError(
+                    "this hybrid model is stochastic: pass key=jax.random.key(member) to draw its "
+                    "random fields"
+                )
+            noise = self.random_field.initial(key)
+        return HybridState(dynamics, jnp.asarray(time_s, self.grid.dtype), noise)
 
     # ------------------------------------------------------------------ the network term
-    def network_tendencies_nodal(self, params: Params, state: HybridState) -> dict[str, Array]:
-        """Ψ(X) on the grid in SI per second: {variable: (L, nlat, nlon)}."""
-        grid = self.grid
+    def feature_names(self) -> list[str]:
+        """Names of the network's inputs, in the order of `features`' columns."""
+        names = feature_names(self.layers, self.moist)
+        return names + [f"random_field[{i}]" for i in range(self.random_inputs)]
+
+    def features(self, state: HybridState, normalised: bool = True) -> Array:
+        """What the network sees: one row per column, `(nlat·nlon, n_features)`, standardised
+        (or in model units with `normalised=False`; random fields are standard either way)."""
         features = column_features(
-            grid,
+            self.grid,
             state.dynamics,
             state.time_s,
             self._static,
             HUMIDITY if self.moist else None,
             self.start,
         )
-        raw = self._network.apply(params, self.normalisation(features))
+        if self.random_field is not None:
+            if state.noise is None:
+                raise ValueError(
+                    "a stochastic model's state needs random fields: use `wrap(…, key=)`"
+                )
+            noise = self.random_field.nodal(state.noise)
+            features = jnp.concatenate([features, noise.reshape(noise.shape[0], -1).T], axis=1)
+        return self.normalisation(features) if normalised else features
+
+    def network_tendencies_nodal(self, params: Params, state: HybridState) -> dict[str, Array]:
+        """Ψ(X) on the grid in SI per second: {variable: (L, nlat, nlon)}."""
+        grid = self.grid
+        raw = self._network.apply(params, self.features(state))
         raw = raw.T.reshape(len(self.output_variables), self.layers, *grid.nodal_shape)
         scales = dict(self.output_scales)
         factor = self.network.output_scale
@@ -228,7 +294,10 @@ class HybridModel:
         held = WithHeldTendency(self.dycore.equation, self.network_tendencies(params, state))
         dycore = dataclasses.replace(self.dycore, equation=held)
         dynamics = repeated(dycore.step, self.substeps)(state.dynamics)
-        return HybridState(dynamics, state.time_s + self.physics_interval_s)
+        noise = state.noise
+        if self.random_field is not None:
+            noise = self.random_field.advance(noise, self.physics_interval_s)
+        return HybridState(dynamics, state.time_s + self.physics_interval_s, noise)
 
     def rollout(
         self, params: Params, state: HybridState, intervals: int, *, remat: bool = True

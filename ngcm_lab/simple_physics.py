@@ -58,7 +58,10 @@ def _filled_column(q, layer_mass):
     positive = jnp.maximum(q, 0.0)
     deficit = jnp.sum(layer_mass * (positive - q), axis=0)
     supply = jnp.sum(layer_mass * positive, axis=0)
-    factor = jnp.where(supply > deficit, 1.0 - deficit / jnp.maximum(supply, 1e-30), 0.0)
+    # Divide only where the result is used: a column with no water at all (supply 0) would
+    # otherwise give an infinite derivative that the `where` turns into NaN in reverse mode.
+    fillable = supply > deficit
+    factor = jnp.where(fillable, 1.0 - deficit / jnp.where(fillable, supply, 1.0), 0.0)
     return positive * factor
 
 
@@ -114,6 +117,22 @@ class SimplePhysics:
         factor = 1.0 + self.latent_heat**2 * q_sat / (CP_DRY * R_VAPOUR * t**2)
         excess = jnp.maximum(jnp.asarray(humidity) - q_sat, 0.0)
         return excess / (factor * self.condensation_timescale_s)
+
+    def precipitation_rate(
+        self,
+        sigma: ArrayLike,
+        sigma_thickness: ArrayLike,
+        temperature: ArrayLike,
+        humidity: ArrayLike,
+        surface_pressure: ArrayLike,
+    ) -> jnp.ndarray:
+        """Surface precipitation (kg m⁻² s⁻¹): the column's condensation, which falls out at
+        once. Layers first, as in `tendencies`."""
+        ps = jnp.asarray(surface_pressure)
+        sigma = jnp.asarray(sigma).reshape((-1,) + (1,) * ps.ndim)
+        layer_mass = jnp.asarray(sigma_thickness).reshape(sigma.shape) * ps / GRAVITY
+        condensation = self.condensation_rate(temperature, humidity, sigma * ps)
+        return jnp.sum(condensation * layer_mass, axis=0)
 
     def tendencies(
         self,

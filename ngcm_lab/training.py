@@ -8,6 +8,12 @@ the fast physics before long ones teach it to stay stable. Everything random (wh
 times, in which order) is a function of `(seed, update)`, so a run resumed from its last
 checkpoint produces the same numbers as an uninterrupted one.
 
+A stochastic model (`random_fields` set) is trained as NeuralGCM's is: two members with
+independent random fields are unrolled from each initial state and scored with the fair
+two-member CRPS (`scores.py`), which rewards both accuracy and the right spread. With
+"precipitation_rate" among the loss weights the hybrid's diagnosed precipitation (the classical
+physics' condensation in the hybrid state) is scored against the truth's too.
+
 Checkpoints are msgpack (`flax.serialization`) of plain arrays: parameters, optimizer state, EMA
 parameters and the update counter — never pickle.
 """
@@ -15,6 +21,7 @@ parameters and the update counter — never pickle.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import pathlib
 import time
@@ -29,7 +36,10 @@ import optax
 from tqdm.auto import tqdm
 
 from ngcm_lab.column_network import ColumnNetworkConfig
+from ngcm_lab.constants import P0
 from ngcm_lab.hybrid_model import HybridModel, HybridState
+from ngcm_lab.random_fields import RandomFieldConfig
+from ngcm_lab.scores import crps_two_members
 from ngcm_lab.training_data import TruthData
 
 Params = Any
@@ -50,12 +60,16 @@ class TrainingConfig:
       batch_size: initial times per update (a mini-batch, reshuffled every epoch).
       ema_decay: exponential moving average of the parameters (evaluated and saved).
       gradient_clip: global-norm clipping of the gradients.
-      loss_weights: weight per variable; each squared error is divided by the truth's variance.
+      loss_weights: weight per variable; each squared error is divided by the truth's variance
+        (each CRPS by its standard deviation). "precipitation_rate" may be added when the truth
+        has it and the model has classical physics.
       checkpoint_every: updates between checkpoints (and at every stage's end).
       max_consecutive_nonfinite: skipped non-finite updates in a row before giving up.
       seed: for parameter initialisation and shuffling.
       network: the column network's architecture.
       physics_interval_s: how often the network is evaluated.
+      random_fields: random network inputs (a stochastic model); None for a deterministic one.
+      loss: "mse" (deterministic) or "crps" (two-member ensemble; needs random_fields).
     """
 
     curriculum: tuple[tuple[float, int], ...] = ((6.0, 60), (24.0, 60), (72.0, 40), (120.0, 40))
@@ -76,6 +90,17 @@ class TrainingConfig:
     seed: int = 0
     network: ColumnNetworkConfig = ColumnNetworkConfig()
     physics_interval_s: float = 3600.0
+    random_fields: RandomFieldConfig | None = None
+    loss: str = "mse"
+
+    def __post_init__(self):
+        if self.loss not in ("mse", "crps"):
+            raise ValueError(f"loss must be 'mse' or 'crps', got {self.loss!r}")
+        if self.loss == "crps" and self.random_fields is None:
+            raise ValueError(
+                "a CRPS loss needs a stochastic model: set random_fields (e.g. "
+                '{"fields": 4, "correlation_length_m": 1e6, "correlation_time_s": 21600})'
+            )
 
     @property
     def total_updates(self) -> int:
@@ -102,6 +127,8 @@ class TrainingConfig:
             raise ValueError(f"unknown training option(s) {unknown}; valid: {sorted(known)}")
         if "network" in data:
             data["network"] = ColumnNetworkConfig(**data["network"])
+        if data.get("random_fields") is not None:
+            data["random_fields"] = RandomFieldConfig(**data["random_fields"])
         for key in ("curriculum", "loss_weights"):
             if key in data:
                 data[key] = tuple(tuple(x) for x in data[key])
@@ -130,8 +157,11 @@ def optimizer(config: TrainingConfig) -> optax.GradientTransformation:
 
 
 # ---------------------------------------------------------------------------------------- loss
-def nodal_prediction(model: HybridModel, states: HybridState) -> dict[str, jax.Array]:
-    """Nodal SI u, v, T (and q) of stacked hybrid states, for the loss."""
+def nodal_prediction(
+    model: HybridModel, states: HybridState, precipitation: bool = False
+) -> dict[str, jax.Array]:
+    """Nodal SI u, v, T (and q) of stacked hybrid states, for the loss; with `precipitation`
+    also the precipitation rate (kg m⁻² s⁻¹) that the classical physics diagnoses from them."""
     grid, s = model.grid, model.dycore.scales
     dyn = states.dynamics
     u, v = grid.uv_from_vort_div(dyn.vorticity, dyn.divergence)
@@ -143,35 +173,73 @@ def nodal_prediction(model: HybridModel, states: HybridState) -> dict[str, jax.A
     }
     if model.moist:
         out["specific_humidity"] = grid.to_nodal(dyn.tracers["specific_humidity"])
+    if precipitation:
+        physics = model.dycore.physics
+        if physics is None or not model.moist:
+            raise ValueError(
+                "precipitation needs a moist hybrid model with classical physics; drop "
+                "precipitation_rate from the loss weights"
+            )
+        coords = model.dycore.coords
+        ps = P0 * jnp.exp(grid.to_nodal(dyn.log_surface_pressure))
+        rate = functools.partial(physics.precipitation_rate, coords.centers, coords.thickness)
+        for _ in range(ps.ndim - 2):  # over any stacking (time, members) of the states
+            rate = jax.vmap(rate)
+        out["precipitation_rate"] = rate(out["temperature"], out["specific_humidity"], ps)
     return out
 
 
 def make_loss(
     model: HybridModel, truth: TruthData, config: TrainingConfig, outputs: int
-) -> Callable[[Params, HybridState, dict[str, jax.Array]], jax.Array]:
-    """Mean over `outputs` truth times of the weighted, variance-normalised, area-weighted
-    squared error of the hybrid rollout started from `state`."""
+) -> Callable[[Params, HybridState, dict[str, jax.Array], jax.Array], jax.Array]:
+    """`loss(params, state, targets, key)`: the mean over `outputs` truth times of the weighted,
+    area-weighted error of the rollout started from `state` — squared error over the truth's
+    variance ("mse"), or the two-member CRPS over its standard deviation ("crps"; the members'
+    random fields are drawn from `key`)."""
     per_output = int(round(truth.interval_s / config.physics_interval_s))
     if per_output < 1 or abs(per_output * config.physics_interval_s - truth.interval_s) > 1e-6:
         raise ValueError(
             f"the truth's {truth.interval_s:g} s spacing is not a multiple of the physics "
             f"interval ({config.physics_interval_s:g} s)"
         )
+    if config.loss == "crps" and not model.stochastic:
+        raise ValueError("a CRPS loss needs a stochastic hybrid model (random_fields)")
     weights = jnp.asarray(model.grid.area_weights, model.grid.dtype)
-    variables = {k: w for k, w in config.loss_weights if k in model.output_variables}
-    inverse_variance = {k: float(1.0 / np.var(truth.targets[k])) for k in variables}
+    predicted_names = set(model.output_variables)
+    if model.moist and model.dycore.physics is not None:
+        predicted_names.add("precipitation_rate")
+    variables = {
+        k: w for k, w in config.loss_weights if k in predicted_names and k in truth.targets
+    }
+    precipitation = "precipitation_rate" in variables
+    power = 2 if config.loss == "mse" else 1
+    normaliser = {k: float(np.std(truth.targets[k]) ** -power) for k in variables}
 
-    def loss(params: Params, state: HybridState, targets: dict[str, jax.Array]) -> jax.Array:
-        _, trajectory = model.rollout(params, state, outputs * per_output)
-        kept = jax.tree.map(lambda x: x[per_output - 1 :: per_output], trajectory)
-        predicted = nodal_prediction(model, kept)
-        total = 0.0
-        for name, weight in variables.items():
-            squared = (predicted[name] - targets[name]) ** 2
-            total = total + weight * inverse_variance[name] * jnp.mean(
-                jnp.sum(squared * weights, axis=(-2, -1))
-            )
+    def trajectory(params: Params, state: HybridState) -> dict[str, jax.Array]:
+        _, states = model.rollout(params, state, outputs * per_output)
+        kept = jax.tree.map(lambda x: x[per_output - 1 :: per_output], states)
+        return nodal_prediction(model, kept, precipitation)
+
+    def combine(errors: dict[str, jax.Array]) -> jax.Array:
+        total = sum(
+            w * normaliser[k] * jnp.mean(jnp.sum(errors[k] * weights, axis=(-2, -1)))
+            for k, w in variables.items()
+        )
         return total / sum(variables.values())
+
+    def loss(params, state, targets, key):
+        if config.loss == "mse":
+            if model.stochastic:
+                state = model.wrap(state.dynamics, state.time_s, key)
+            predicted = trajectory(params, state)
+            return combine({k: (predicted[k] - targets[k]) ** 2 for k in variables})
+        members = jax.vmap(lambda k: model.wrap(state.dynamics, state.time_s, k))(
+            jax.random.split(key)
+        )
+        first, second = (
+            trajectory(params, jax.tree.map(lambda x, i=i: x[i], members)) for i in (0, 1)
+        )
+        return combine({k: crps_two_members(first[k], second[k], targets[k]) for k in variables})
 
     return loss
 
@@ -258,12 +326,12 @@ def train(
         if outputs not in compiled:
             loss = make_loss(model, truth, config, outputs)
 
-            def batch_loss(p, states, targets):
-                return jnp.mean(jax.vmap(loss, in_axes=(None, 0, 0))(p, states, targets))
+            def batch_loss(p, states, targets, keys):
+                return jnp.mean(jax.vmap(loss, in_axes=(None, 0, 0, 0))(p, states, targets, keys))
 
             @jax.jit
-            def apply(p, o, e, states, targets):
-                value, grads = jax.value_and_grad(batch_loss)(p, states, targets)
+            def apply(p, o, e, states, targets, keys):
+                value, grads = jax.value_and_grad(batch_loss)(p, states, targets, keys)
                 finite = jnp.isfinite(value) & jnp.isfinite(optax.tree.norm(grads))
                 updates, new_o = opt.update(grads, o, p)
                 new_p = optax.apply_updates(p, updates)
@@ -296,11 +364,15 @@ def train(
             )
             targets = {
                 k: jnp.stack([truth.targets[k][i + 1 : i + 1 + outputs] for i in batch])
-                for k in model.output_variables
+                for k in truth.targets
             }
+            # Random fields of update u: a function of (seed, u) only, so resume is exact.
+            keys = jax.random.split(
+                jax.random.fold_in(jax.random.key(config.seed + 1), update), len(batch)
+            )
             tic = time.perf_counter()
             value, finite, params, opt_state, ema = update_fn(outputs)(
-                params, opt_state, ema, states, targets
+                params, opt_state, ema, states, targets, keys
             )
             record = {
                 "update": update,

@@ -28,11 +28,11 @@ class TruthData:
 
     Attributes:
       states: encoded model states stacked along time (a pytree of (T, …) arrays).
-      targets: nodal SI fields {name: (T, [L,] nlat, nlon)} for the loss.
+      targets: nodal SI fields {name: (T, [L,] nlat, nlon)} for the loss, with the truth's
+        precipitation_rate (kg m⁻² s⁻¹) when it has one.
       times_s: seconds since the first snapshot, (T,).
       interval_s: spacing of the snapshots.
       train_indices / test_indices: which snapshots may start a training / held-out rollout.
-      precipitation: the truth's precipitation rate (T, nlat, nlon) in kg m⁻² s⁻¹, if stored.
     """
 
     states: PrimitiveEquationsState
@@ -41,7 +41,6 @@ class TruthData:
     interval_s: float
     train_indices: np.ndarray
     test_indices: np.ndarray
-    precipitation: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.times_s)
@@ -111,12 +110,9 @@ def load_truth(model: PrimitiveEquationsModel, dataset: xr.Dataset | str) -> Tru
     ]
     states = jax.tree.map(lambda *xs: jnp.stack(xs), *encoded)
     train, test = _split(ds, len(times), interval)
-    precipitation = (
-        np.asarray(ds["precipitation_rate"].values, np.float32)
-        if "precipitation_rate" in ds
-        else None
-    )
-    return TruthData(states, targets, times, interval, train, test, precipitation)
+    if "precipitation_rate" in ds:
+        targets["precipitation_rate"] = np.asarray(ds["precipitation_rate"].values, np.float32)
+    return TruthData(states, targets, times, interval, train, test)
 
 
 def sigma_dataset_from_pressure_levels(

@@ -113,3 +113,22 @@ def test_negative_humidity_is_filled_from_the_same_column():
     # Over its timescale the fill makes the column non-negative, keeping its water.
     q_new = np.array([-1e-5, 4e-5]) + 100.0 * dq
     np.testing.assert_allclose(q_new, [0.0, 3e-5], atol=1e-9)
+
+
+def test_fill_has_finite_gradients_in_a_dry_column():
+    """A column with no water at all must not poison reverse mode (training backpropagates
+    through the physics): the fill's division is masked, not just its result."""
+    import jax
+    import jax.numpy as jnp
+
+    physics = SimplePhysics(surface_fluxes=False, negative_humidity_timescale_s=100.0)
+    t = jnp.array([220.0, 230.0])[:, None, None]
+    ps = jnp.full((1, 1), 1.0e5)
+
+    def water_tendency(q):
+        out = physics.tendencies(0.0, SIGMA, THICKNESS, t * 0, t * 0, t, q, ps)
+        return jnp.sum(out.specific_humidity**2)
+
+    for column in ([-1e-5, 0.0], [-1e-5, 4e-5]):
+        grad = jax.grad(water_tendency)(jnp.array(column)[:, None, None])
+        assert np.all(np.isfinite(np.asarray(grad))), column
