@@ -2,6 +2,8 @@
 
 import json
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -66,3 +68,52 @@ def test_fast_configuration_is_short():
     config = experiments.fast(experiments.CONFIGS["default"])
     assert max(h for h, _ in config.curriculum) <= 24.0
     assert config.total_updates < experiments.CONFIGS["default"].total_updates / 5
+
+
+def test_shipped_demo_checkpoint_beats_the_baseline():
+    """The committed learn-subgrid checkpoint: lower RMSE than the baseline at every lead from
+    one to five days on held-out initial times (a subset here; `ngcm-lab evaluate` uses all)."""
+    trained = experiments.load_trained(experiments.data_samples_dir() / experiments.DEMO_CHECKPOINT)
+    truth = trained.truth
+    outputs = int(5 * 86400 / truth.interval_s)
+    starts = [i for i in truth.test_indices if i + outputs < len(truth)][::4]
+    assert len(starts) >= 4
+    zero = jax.tree.map(jnp.zeros_like, trained.params)
+    hybrid = experiments.rmse_by_lead(trained.hybrid, trained.params, truth, starts, outputs)
+    baseline = experiments.rmse_by_lead(trained.hybrid, zero, truth, starts, outputs)
+    first = int(86400 / truth.interval_s) - 1  # the 24-hour lead
+    for name in ("u", "v", "temperature"):
+        assert np.all(hybrid[name][first:] < baseline[name][first:]), (name, hybrid, baseline)
+
+
+def test_stochastic_train_and_evaluate(truth_file, tmp_path, capsys):
+    config = tmp_path / "stochastic.json"
+    config.write_text(
+        json.dumps(
+            {
+                "curriculum": [[6.0, 2]],
+                "batch_size": 1,
+                "network": {"width": 8, "blocks": 1},
+                "random_fields": {"fields": 2},
+                "loss": "crps",
+                "loss_weights": [["u", 1.0], ["temperature", 1.0], ["precipitation_rate", 0.5]],
+            }
+        )
+    )
+    out = tmp_path / "run"
+    base = ["--truth", str(truth_file), "--no-progress"]
+    assert cli.main(["train", "--config", str(config), "--output", str(out), *base]) == 0
+    capsys.readouterr()
+    argv = ["evaluate", "--checkpoint", str(out), "--truth", str(truth_file), "--days", "0.5"]
+    assert cli.main([*argv, "--members", "3", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["ensemble_members"] == 3
+    for score in ("crps", "spread"):
+        assert set(result[score]["hybrid"]) == {"u", "v", "temperature", "precipitation_rate"}
+    spread = np.array(result["spread"]["hybrid"]["u"])
+    assert np.all(spread > 0) and np.all(np.isfinite(spread))
+    # The deterministic baseline's CRPS is its mean absolute error: no more than its RMSE.
+    for name in ("u", "temperature"):
+        mae = np.array(result["crps"]["baseline"][name])
+        assert np.all(mae > 0) and np.all(mae <= np.array(result["rmse"]["baseline"][name]))
+    assert cli.main([*argv, "--members", "0"]) == 2
