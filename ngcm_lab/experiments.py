@@ -164,7 +164,8 @@ def scores_by_lead(
     ensemble variance). Precipitation is scored when the truth has it and the model has physics."""
     per_output = int(round(truth.interval_s / model.physics_interval_s))
     weights = jnp.asarray(model.grid.area_weights, model.grid.dtype)
-    names = EVALUATED + (("precipitation_rate",) if _scores_precipitation(model, truth) else ())
+    scored = model.diagnoses_precipitation and "precipitation_rate" in truth.targets
+    names = EVALUATED + (("precipitation_rate",) if scored else ())
     ensemble = members > 1
 
     def member_fields(p, state):
@@ -241,10 +242,6 @@ def rmse_by_lead(
 ) -> dict[str, np.ndarray]:
     """Area-weighted RMSE over all levels by lead time, mean over `starts`: {var: (outputs,)}."""
     return scores_by_lead(model, params, truth, starts, outputs)["rmse"]
-
-
-def _scores_precipitation(model: HybridModel, truth: TruthData) -> bool:
-    return "precipitation_rate" in truth.targets and model.dycore.physics is not None
 
 
 def evaluate(

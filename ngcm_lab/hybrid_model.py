@@ -187,6 +187,11 @@ class HybridModel:
         return ("u", "v", "temperature") + ((HUMIDITY,) if self.moist else ())
 
     @property
+    def diagnoses_precipitation(self) -> bool:
+        """True when the classical physics can diagnose precipitation from the hybrid's state."""
+        return self.moist and self.dycore.physics is not None
+
+    @property
     def stochastic(self) -> bool:
         return self.random_fields is not None
 

@@ -175,7 +175,7 @@ def nodal_prediction(
         out["specific_humidity"] = grid.to_nodal(dyn.tracers["specific_humidity"])
     if precipitation:
         physics = model.dycore.physics
-        if physics is None or not model.moist:
+        if not model.diagnoses_precipitation:
             raise ValueError(
                 "precipitation needs a moist hybrid model with classical physics; drop "
                 "precipitation_rate from the loss weights"
@@ -206,7 +206,7 @@ def make_loss(
         raise ValueError("a CRPS loss needs a stochastic hybrid model (random_fields)")
     weights = jnp.asarray(model.grid.area_weights, model.grid.dtype)
     predicted_names = set(model.output_variables)
-    if model.moist and model.dycore.physics is not None:
+    if model.diagnoses_precipitation:
         predicted_names.add("precipitation_rate")
     variables = {
         k: w for k, w in config.loss_weights if k in predicted_names and k in truth.targets
