@@ -27,3 +27,32 @@ def _close_figures():
     yield
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
+
+
+@pytest.fixture(scope="session")
+def tiny_training():
+    """A tiny online-training problem shared by the tests that train: a T21 L3 moist
+    Held–Suarez truth of 3 days, a hybrid of that model with a width-8 network, and a
+    four-update configuration (hybrid, truth, dataset, config)."""
+    from ngcm_lab.column_network import ColumnNetworkConfig
+    from ngcm_lab.hybrid_model import HybridModel
+    from ngcm_lab.primitive_model import PrimitiveEquationsModel
+    from ngcm_lab.training import TrainingConfig
+    from ngcm_lab.training_data import load_truth
+    from ngcm_lab.xarray_io import trajectory_to_dataset
+
+    config = TrainingConfig(
+        curriculum=((6.0, 2), (6.0, 2)),
+        batch_size=2,
+        checkpoint_every=1,
+        network=ColumnNetworkConfig(width=8, blocks=1),
+        learning_rate=1e-3,
+        warmup_updates=1,
+    )
+    model = PrimitiveEquationsModel.from_case("moist_held_suarez", "T21", layers=3, dt=1800.0)
+    dataset = trajectory_to_dataset(
+        model, model.run(3.0, output_interval_hours=6.0, progress=False)
+    )
+    truth = load_truth(model, dataset)
+    hybrid = HybridModel.create(model, config.network, physics_interval_s=3600.0)
+    return hybrid, truth, dataset, config

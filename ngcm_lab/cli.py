@@ -11,7 +11,10 @@ Thin on purpose: parse the arguments, call the package, format the answer. JAX a
 imported inside the commands, so `--help` and `--version` answer at once.
 
 Exit codes: 0 success (validation passed), 1 the run failed (blow-up, validation not passed,
-file not written), 2 bad usage (unknown case or resolution, invalid numbers).
+file not written), 2 bad usage or input (unknown case or resolution, invalid numbers,
+implausible data, an output that exists or is an input, a broken checkpoint), 130 interrupted
+(Ctrl-C; training saves a checkpoint first). Every error is one line: the package raises named
+errors (`ngcm_lab.errors`) and `main` reports them here, once.
 """
 
 from __future__ import annotations
@@ -28,12 +31,13 @@ import time
 from types import ModuleType
 from typing import Any
 
-PROG = "ngcm-lab"
+from ngcm_lab.cli_training import PROG, evaluate, train
+from ngcm_lab.errors import InputError, NgcmLabError
 
 DEFAULT_LAYERS = 20
 
 
-class UsageError(Exception):
+class UsageError(InputError):
     """Bad command-line input; reported as `error: …` with exit code 2."""
 
 
@@ -97,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fc.add_argument("--no-progress", action="store_true", help="no progress bar")
     fc.add_argument("--output", required=True, metavar="FILE.nc", help="netCDF file to write")
+    fc.add_argument(
+        "--overwrite", action="store_true", help="replace --output if it exists (never an input)"
+    )
 
     va = commands.add_parser("validate", help="run a published test case and check its errors")
     va.add_argument("case", nargs="?", metavar="CASE", help="case to check (see --list)")
@@ -130,73 +137,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     return parser
-
-
-def _train(args: argparse.Namespace) -> int:
-    from ngcm_lab import experiments, training
-
-    if args.resume:
-        directory = pathlib.Path(args.resume)
-        if not (directory / training.CONFIG).exists():
-            raise UsageError(f"--resume {directory}: no {training.CONFIG} there to resume")
-        config = training.TrainingConfig.from_dict(
-            json.loads((directory / training.CONFIG).read_text())
-        )
-    else:
-        directory = pathlib.Path(args.output)
-        if (directory / training.CHECKPOINT).exists():
-            raise UsageError(
-                f"--output {directory} already holds a run; use --resume {directory} to continue "
-                "it or choose a new directory"
-            )
-        try:
-            config = experiments.resolve_config(args.config)
-        except ValueError as error:
-            raise UsageError(str(error)) from error
-        if args.fast:
-            config = experiments.fast(config)
-    hybrid, truth = experiments.build(config, args.truth)
-    tic = time.perf_counter()
-    training.train(
-        hybrid, truth, config, directory, resume=bool(args.resume), progress=not args.no_progress
-    )
-    print(
-        f"trained {config.total_updates} updates in {time.perf_counter() - tic:.0f} s; "
-        f"checkpoint and metrics in {directory}"
-    )
-    return 0
-
-
-def _evaluate(args: argparse.Namespace) -> int:
-    from ngcm_lab import experiments
-
-    _positive("--days", args.days)
-    if not (pathlib.Path(args.checkpoint) / "checkpoint.msgpack").exists():
-        raise UsageError(f"--checkpoint {args.checkpoint}: no checkpoint.msgpack there")
-    if args.members < 1:
-        raise UsageError(f"--members must be at least 1, got {args.members}")
-    result = experiments.evaluate(args.checkpoint, args.truth, args.days, args.members)
-    if args.json:
-        print(json.dumps(result))
-        return 0
-    leads = result["lead_hours"]
-    # Precipitation is printed in mm/day (the JSON keeps SI, kg m⁻² s⁻¹).
-    factor = {"precipitation_rate": 86400.0}
-    for score in ("rmse", "crps"):
-        if score not in result:
-            continue
-        print(
-            f"{result['held_out_initial_times']} held-out initial times, {score.upper()} "
-            "(hybrid / baseline; precipitation in mm/day):"
-        )
-        for i in range(3, len(leads), 4):
-            cells = [
-                f"{k} {result[score]['hybrid'][k][i] * factor.get(k, 1):.2f}/"
-                f"{result[score]['baseline'][k][i] * factor.get(k, 1):.2f}"
-                for k in result[score]["hybrid"]
-            ]
-            print(f"  {leads[i]:5.0f} h: " + ", ".join(cells))
-    return 0
 
 
 def _positive(name: str, value: float | None, allow_zero: bool = False) -> None:
@@ -292,9 +232,9 @@ def _forecast(args: argparse.Namespace, command_line: str) -> int:
     _positive("--output-interval-hours", args.output_interval_hours)
     if args.layers is not None and args.layers < 1:
         raise UsageError(f"--layers must be a positive integer, got {args.layers}")
-    output = pathlib.Path(args.output)
-    if not output.parent.is_dir():
-        raise UsageError(f"cannot write {output}: directory {output.parent} does not exist")
+    from ngcm_lab import files
+
+    output = files.check_output(args.output, inputs=[args.initial], overwrite=args.overwrite)
 
     from ngcm_lab import forecast, xarray_io
 
@@ -325,7 +265,8 @@ def _forecast(args: argparse.Namespace, command_line: str) -> int:
     try:
         integration = model.run(days, output_interval_hours=hours, progress=not args.no_progress)
     except forecast.ForecastBlowUpError as error:
-        print(f"error: {error}", file=sys.stderr)
+        advice = error.advice("--dt", from_data=args.initial is not None)
+        print(f"error: {error.facts()} {advice}", file=sys.stderr)
         return 1
     if start is None:
         ds = xarray_io.trajectory_to_dataset(model, integration)
@@ -337,7 +278,8 @@ def _forecast(args: argparse.Namespace, command_line: str) -> int:
             ds.attrs["initial_time"] = str(start)[:19]
     ds.attrs["history"] += f"; command: {command_line}"
     try:
-        ds.to_netcdf(output, engine="h5netcdf")
+        with files.atomic_path(output) as tmp:
+            ds.to_netcdf(tmp, engine="h5netcdf")
     except OSError as error:
         print(f"error: could not write {output}: {error}", file=sys.stderr)
         return 1
@@ -404,10 +346,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "forecast":
             return _forecast(args, shlex.join([PROG, *argv]))
         if args.command == "train":
-            return _train(args)
+            return train(args)
         if args.command == "evaluate":
-            return _evaluate(args)
+            return evaluate(args)
         return _validate(args)
-    except UsageError as error:
+    except NgcmLabError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written after the last saved file", file=sys.stderr)
+        return 130

@@ -91,6 +91,15 @@ class ColumnNetwork(nn.Module):
         return nn.Dense(self.n_out)(x)
 
 
+def architecture_of(params) -> tuple[int, int]:
+    """(width, blocks) of a `ColumnNetwork`'s parameters (a flax variable dict, or the nested
+    dict read from a checkpoint), to check a checkpoint against its configuration."""
+    layers = params.get("params", params)
+    width = int(np.shape(layers["Dense_0"]["kernel"])[1])
+    blocks = sum(1 for name in layers if name.startswith("ResidualBlock_"))
+    return width, blocks
+
+
 def count_parameters(params) -> int:
     """Number of scalar parameters in a pytree of arrays."""
     return int(sum(np.size(x) for x in jax.tree.leaves(params)))

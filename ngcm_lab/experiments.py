@@ -20,6 +20,9 @@ import numpy as np
 import xarray as xr
 
 from ngcm_lab.cases.jablonowski_williamson import PrimitiveFields
+from ngcm_lab.checkpoints import CHECKPOINT, CONFIG, load_checkpoint, read_checkpoint
+from ngcm_lab.column_network import architecture_of
+from ngcm_lab.errors import CheckpointError, InputError
 from ngcm_lab.hybrid_model import HybridModel, HybridState
 from ngcm_lab.primitive_model import (
     HUMIDITY,
@@ -32,14 +35,7 @@ from ngcm_lab.scores import crps_ensemble
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
 from ngcm_lab.simple_physics import SimplePhysics
 from ngcm_lab.spherical_harmonics import Grid
-from ngcm_lab.training import (
-    CHECKPOINT,
-    CONFIG,
-    TrainingConfig,
-    load_checkpoint,
-    nodal_prediction,
-    optimizer,
-)
+from ngcm_lab.training import TrainingConfig, nodal_prediction, optimizer, saved_config
 from ngcm_lab.training_data import TruthData, load_truth
 from ngcm_lab.validation import data_samples_dir
 
@@ -79,17 +75,20 @@ def resolve_config(name_or_file: str) -> TrainingConfig:
     if name_or_file in CONFIGS:
         return CONFIGS[name_or_file]
     path = pathlib.Path(name_or_file)
-    if not path.exists():
-        raise ValueError(
+    if not path.is_file():
+        raise InputError(
             f"{name_or_file!r} is neither a configuration name ({', '.join(CONFIGS)}) nor a file"
         )
-    return TrainingConfig.from_dict(json.loads(path.read_text()))
+    try:
+        return TrainingConfig.from_dict(json.loads(path.read_text()))
+    except (json.JSONDecodeError, UnicodeDecodeError, TypeError, ValueError) as error:
+        raise InputError(f"{path} is not a valid training configuration: {error}") from None
 
 
 def open_truth(path: str | pathlib.Path | None = None) -> xr.Dataset:
     path = pathlib.Path(path) if path else data_samples_dir() / DEFAULT_TRUTH
-    if not path.exists():
-        raise FileNotFoundError(
+    if not path.is_file():
+        raise InputError(
             f"truth data {path} not found: run data_samples/hybrid_training/make_training_data.py "
             "or set NGCM_LAB_DATA_SAMPLES to the repository's data_samples folder"
         )
@@ -222,14 +221,19 @@ class TrainedHybrid:
 
 def load_trained(directory: str | pathlib.Path, truth_path=None) -> TrainedHybrid:
     """The hybrid of a training directory (config.json + checkpoint.msgpack) with its EMA
-    parameters, rebuilt on the truth it was trained against (default: the shipped one)."""
+    parameters, rebuilt on the truth it was trained against (default: the shipped one). The
+    files are checked before the model is built: a `CheckpointError` says what is wrong."""
     directory = pathlib.Path(directory)
-    for name in (CONFIG, CHECKPOINT):
-        if not (directory / name).exists():
-            raise FileNotFoundError(
-                f"{directory / name} not found: give a directory written by `ngcm-lab train`"
-            )
-    config = TrainingConfig.from_dict(json.loads((directory / CONFIG).read_text()))
+    config = saved_config(directory)
+    raw = read_checkpoint(directory)
+    found = architecture_of(raw["ema"])
+    wanted = (config.network.width, config.network.blocks)
+    if found != wanted:
+        raise CheckpointError(
+            f"{directory / CHECKPOINT} holds a network of width {found[0]} with {found[1]} "
+            f"blocks, but {directory / CONFIG} says width {wanted[0]} with {wanted[1]}; restore "
+            f"the {CONFIG} that trained it"
+        )
     hybrid, truth = build(config, truth_path)
     params = hybrid.init_params(jax.random.key(config.seed))
     opt_state = optimizer(config).init(params)

@@ -1,13 +1,25 @@
-"""Running a step function forward: output intervals, progress, and blow-up detection.
+"""Running a step function forward: output intervals, progress, and the one blow-up check.
 
-The inner loop is one compiled `lax.scan` per output interval. It carries, for every state variable,
-the first step at which that variable stopped being finite, so a blown-up forecast is reported at
-the exact step and variable without re-running anything.
+`Stepper.advance(state, n)` is the only way the package advances a forecast by many steps, so the
+command line, the widgets and trained hybrids share one blow-up check. The inner loop is one
+compiled `lax.scan` per length; it carries, for every state variable, the first step at which
+that variable stopped being finite, and the model's SI extremes (`BlowUpCheck.extremes`: wind
+speed, temperature, surface pressure or depth) are checked against `PHYSICAL_BOUNDS` after each
+advance. A forecast can blow up while staying finite (u of 5e7 m s⁻¹, T of 2e7 K), so both count.
+Only when something is wrong is the interval re-run step by step to find the first bad step, so a
+healthy forecast pays for one extra evaluation of the extremes per output.
+
+`ForecastBlowUpError` states the facts (step, simulated time, variable, value, bound) and the
+cause: the advective Courant number N|V|Δt/a of the last good state and the model's stable time
+step say whether a smaller time step would help; otherwise the flow itself left physical bounds
+(at the start of a run from data: the data are likely wrong). Front ends word the advice for
+their users with `ForecastBlowUpError.advice`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -17,26 +29,150 @@ import jax.numpy as jnp
 import numpy as np
 from tqdm.auto import tqdm
 
+from ngcm_lab.errors import RunError
+
 PyTree = Any
 
 _NOT_YET = np.iinfo(np.int32).max
 
+# Above this advective Courant number the explicit advection of SIL3 is unstable in practice;
+# models suggest time steps with Courant number 0.6 at their design wind.
+UNSTABLE_COURANT = 1.0
+SUGGESTED_COURANT = 0.6
 
-class ForecastBlowUpError(FloatingPointError):
-    """A forecast produced a non-finite value; says where and how to avoid it."""
 
-    def __init__(self, step: int, time_s: float, variable: str, dt_s: float):
+@dataclasses.dataclass(frozen=True)
+class Bound:
+    """An open interval (lower, upper) that a decoded SI extreme must stay in; None: unbounded."""
+
+    name: str
+    units: str
+    lower: float | None = None
+    upper: float | None = None
+
+    def violated_by(self, minimum: float, maximum: float) -> float | None:
+        """The offending value (min or max), or None when both lie strictly inside."""
+        if not (math.isfinite(minimum) and math.isfinite(maximum)):
+            return minimum if not math.isfinite(minimum) else maximum
+        if self.lower is not None and minimum <= self.lower:
+            return minimum
+        if self.upper is not None and maximum >= self.upper:
+            return maximum
+        return None
+
+    def describe(self) -> str:
+        if self.lower is None:
+            return f"below {self.upper:g} {self.units}"
+        if self.upper is None:
+            return f"above {self.lower:g} {self.units}"
+        return f"between {self.lower:g} and {self.upper:g} {self.units}"
+
+
+# Physically absurd on any Earth-like planet, whatever the case: the fastest jets reach ~150 m s⁻¹
+# and sound travels at ~340 m s⁻¹; the atmosphere's temperatures lie within 150–350 K; surface
+# pressure within 330–1085 hPa; a fluid depth must stay positive.
+PHYSICAL_BOUNDS = {
+    bound.name: bound
+    for bound in (
+        Bound("wind_speed", "m s-1", upper=300.0),
+        Bound("temperature", "K", lower=100.0, upper=400.0),
+        Bound("surface_pressure", "Pa", lower=1.0e4, upper=1.5e5),
+        Bound("depth", "m", lower=0.0),
+    )
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class BlowUpCheck:
+    """What a model tells the stepper to judge its states by.
+
+    Attributes:
+      extremes: traceable `state -> {name: array([min, max])}` of decoded SI fields, names from
+        `PHYSICAL_BOUNDS` (`wind_speed` is the largest |V|).
+      courant_per_wind: the advective Courant number of a 1 m s⁻¹ wind, N Δt / a.
+      stable_dt_s: the model's suggested (default) time step in seconds.
+    """
+
+    extremes: Callable[[PyTree], dict[str, jax.Array]]
+    courant_per_wind: float
+    stable_dt_s: float
+
+
+class ForecastBlowUpError(RunError, FloatingPointError):
+    """A forecast left physical bounds or became non-finite; says where, why, and what to do."""
+
+    def __init__(
+        self,
+        step: int,
+        time_s: float,
+        variable: str,
+        dt_s: float,
+        *,
+        value: float = float("nan"),
+        bound: Bound | None = None,
+        courant: float | None = None,
+        stable_dt_s: float | None = None,
+    ):
         self.step, self.time_s, self.variable, self.dt_s = step, time_s, variable, dt_s
-        super().__init__(
-            f"forecast became non-finite at step {step} (simulated time {time_s / 86400.0:.3f} "
-            f"days) in variable '{variable}'. The time step is probably too long for this flow: "
-            f"try a smaller time step, e.g. dt = {_smaller_dt(dt_s):g} s (was {dt_s:g} s; "
-            f"on the command line: --dt {_smaller_dt(dt_s):g})."
+        self.value, self.bound, self.courant, self.stable_dt_s = value, bound, courant, stable_dt_s
+        super().__init__(f"{self.facts()} {self.advice()}")
+
+    def facts(self) -> str:
+        where = f"at step {self.step} (simulated time {self.time_s / 86400.0:.3f} days)"
+        if self.bound is None or not math.isfinite(self.value):
+            return f"forecast became non-finite {where} in variable '{self.variable}'."
+        return (
+            f"forecast left physical bounds {where}: {self.variable} reached {self.value:.4g} "
+            f"{self.bound.units} (must stay {self.bound.describe()})."
+        )
+
+    @property
+    def time_step_is_the_cause(self) -> bool:
+        """True when the Courant number or a step longer than the model's stable one explains
+        the blow-up (also when nothing is known about either)."""
+        if self.courant is None and self.stable_dt_s is None:
+            return True
+        too_long = self.stable_dt_s is not None and self.dt_s > self.stable_dt_s * (1 + 1e-9)
+        return too_long or (self.courant is not None and self.courant >= UNSTABLE_COURANT)
+
+    def suggested_dt_s(self) -> float:
+        """A time step that would have kept the Courant number at 0.6 (and ≤ the stable one)."""
+        candidates = [self.dt_s / 2.0]
+        if self.stable_dt_s is not None:
+            candidates.append(self.stable_dt_s)
+        if self.courant:
+            candidates.append(self.dt_s * SUGGESTED_COURANT / self.courant)
+        return hour_divisor_at_most(min(candidates))
+
+    def advice(self, dt_option: str | None = None, from_data: bool = False) -> str:
+        """What to do, in the caller's words: `dt_option` names the setting (e.g. "--dt"; by
+        default "dt = … s"); `from_data` says the run started from data, which an early
+        blow-up then suspects."""
+        courant = "" if self.courant is None else f"Courant number {self.courant:.2f}; "
+        if self.time_step_is_the_cause:
+            dt = self.suggested_dt_s()
+            setting = f"dt = {dt:g} s" if dt_option is None else f"{dt_option} {dt:g}"
+            return (
+                f"The time step is too long for this flow ({courant}dt = {self.dt_s:g} s): try "
+                f"{setting}."
+            )
+        early = self.time_s <= 6 * 3600.0
+        if from_data and early:
+            return (
+                f"The time step is not the cause ({courant}dt = {self.dt_s:g} s is stable): the "
+                "initial data may be wrong — check their units and values."
+            )
+        return (
+            f"The time step is not the cause ({courant}dt = {self.dt_s:g} s is stable): the "
+            "flow itself left physical bounds; check the initial state and the physics."
         )
 
 
-def _smaller_dt(dt_s: float) -> float:
-    return float(np.floor(dt_s / 2.0)) if dt_s >= 2 else dt_s / 2.0
+def hour_divisor_at_most(limit_s: float) -> float:
+    """The largest divisor of one hour that is ≤ `limit_s` (so outputs fall on whole hours), or
+    `limit_s` itself below one second."""
+    divisors = [d for d in range(1, 3601) if 3600 % d == 0 and d <= limit_s]
+    return float(divisors[-1]) if divisors else float(limit_s)
 
 
 def _leaf_names(state: PyTree) -> list[str]:
@@ -44,25 +180,111 @@ def _leaf_names(state: PyTree) -> list[str]:
     return [jax.tree_util.keystr(path).lstrip(".") or "state" for path, _ in paths]
 
 
-def _scan_with_blowup_check(step: Callable[[PyTree], PyTree], n: int) -> Callable:
-    """Jitted `(state, first_step) -> (state, first_bad_step_per_leaf)` over `n` steps."""
+def _finite_per_leaf(state: PyTree) -> jax.Array:
+    return jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(state)])
 
-    def body(carry, index):
-        state, first_bad = carry
-        state = step(state)
-        finite = jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(state)])
-        first_bad = jnp.where(~finite & (first_bad == _NOT_YET), index, first_bad)
-        return (state, first_bad), None
 
-    @jax.jit
-    def advance(state, first_step):
-        n_leaves = len(jax.tree.leaves(state))
-        first_bad = jnp.full((n_leaves,), _NOT_YET, dtype=jnp.int32)
-        indices = first_step + 1 + jnp.arange(n, dtype=jnp.int32)
-        (state, first_bad), _ = jax.lax.scan(body, (state, first_bad), indices)
-        return state, first_bad
+class Stepper:
+    """Advances states of one model by whole numbers of steps, with the one blow-up check.
 
-    return advance
+    Compiled functions are kept per length, so stepping a widget by one output interval after
+    another compiles once. `check` (from the model) adds physical bounds to the non-finite test.
+    """
+
+    def __init__(
+        self,
+        step: Callable[[PyTree], PyTree],
+        dt_s: float,
+        check: BlowUpCheck | None = None,
+        bounds: dict[str, Bound] | None = None,
+    ):
+        self.step, self.dt_s, self.check = step, float(dt_s), check
+        self.bounds = PHYSICAL_BOUNDS if bounds is None else bounds
+        self._advance: dict[int, Callable] = {}
+        self._trace: dict[int, Callable] = {}
+        self._extremes = None if check is None else jax.jit(check.extremes)
+
+    def _compiled(self, n: int) -> Callable:
+        """Jitted `(state, first_step) -> (state, first non-finite step per leaf, extremes)`."""
+        if n not in self._advance:
+
+            def body(carry, index):
+                state, first_bad = carry
+                state = self.step(state)
+                bad = ~_finite_per_leaf(state) & (first_bad == _NOT_YET)
+                return (state, jnp.where(bad, index, first_bad)), None
+
+            def advance(state, first_step):
+                first_bad = jnp.full((len(jax.tree.leaves(state)),), _NOT_YET, jnp.int32)
+                indices = first_step + 1 + jnp.arange(n, dtype=jnp.int32)
+                (state, first_bad), _ = jax.lax.scan(body, (state, first_bad), indices)
+                extremes = {} if self.check is None else self.check.extremes(state)
+                return state, first_bad, extremes
+
+            self._advance[n] = jax.jit(advance)
+        return self._advance[n]
+
+    def _traced(self, n: int) -> Callable:
+        """Jitted `state -> (finite flags, extremes)` after each of `n` steps (only on failure)."""
+        if n not in self._trace:
+
+            def body(state, _):
+                state = self.step(state)
+                extremes = {} if self.check is None else self.check.extremes(state)
+                return state, (_finite_per_leaf(state), extremes)
+
+            self._trace[n] = jax.jit(lambda state: jax.lax.scan(body, state, None, length=n)[1])
+        return self._trace[n]
+
+    def _violation(self, extremes: dict[str, np.ndarray]) -> tuple[str, float] | None:
+        for name, (low, high) in extremes.items():
+            value = self.bounds[name].violated_by(float(low), float(high))
+            if value is not None:
+                return name, value
+        return None
+
+    def advance(self, state: PyTree, n: int, first_step: int = 0) -> PyTree:
+        """`state` after `n` steps; `first_step` (the steps already taken) numbers the steps in a
+        `ForecastBlowUpError`, which is raised at the first step that is non-finite or out of
+        bounds."""
+        if n < 1:
+            return state
+        new, first_bad, extremes = self._compiled(n)(state, jnp.int32(first_step))
+        first_bad = np.asarray(first_bad)
+        extremes = {k: np.asarray(v) for k, v in extremes.items()}
+        if np.all(first_bad == _NOT_YET) and self._violation(extremes) is None:
+            return new
+        raise self._locate(state, n, first_step)
+
+    def _locate(self, state: PyTree, n: int, first_step: int) -> ForecastBlowUpError:
+        """Re-run the interval step by step and describe its first bad step."""
+        finite, extremes = jax.device_get(self._traced(n)(state))
+        names = _leaf_names(state)
+        last_good = None if self._extremes is None else jax.device_get(self._extremes(state))
+        for i in range(n):
+            step = first_step + i + 1
+            now = {k: v[i] for k, v in extremes.items()}
+            courant = None
+            if last_good is not None and self.check is not None:
+                courant = float(last_good["wind_speed"][1]) * self.check.courant_per_wind
+            context = dict(
+                courant=courant if courant is None or math.isfinite(courant) else None,
+                stable_dt_s=None if self.check is None else self.check.stable_dt_s,
+            )
+            violation = self._violation(now)
+            if violation is not None:
+                name, value = violation
+                return ForecastBlowUpError(
+                    step, step * self.dt_s, name, self.dt_s, value=value,
+                    bound=self.bounds[name], **context,
+                )  # fmt: skip
+            if not np.all(finite[i]):
+                leaf = names[int(np.argmin(finite[i]))]
+                return ForecastBlowUpError(step, step * self.dt_s, leaf, self.dt_s, **context)
+            last_good = now
+        # Not reproduced step by step (cannot happen for a deterministic step): report the end.
+        step = first_step + n
+        return ForecastBlowUpError(step, step * self.dt_s, "state", self.dt_s)
 
 
 @dataclasses.dataclass
@@ -75,27 +297,24 @@ class Integration:
 
 
 def integrate(
-    step: Callable[[PyTree], PyTree],
+    stepper: Stepper,
     state: PyTree,
     *,
-    dt_s: float,
     n_steps: int,
     steps_per_output: int,
     progress: bool = True,
     description: str = "forecast",
     callbacks: Sequence[Callable[[PyTree, float], None]] = (),
 ) -> Integration:
-    """Advance `state` by `n_steps` of `step`, keeping the initial state and every output.
+    """Advance `state` by `n_steps` with `stepper`, keeping the initial state and every output.
 
-    Raises `ForecastBlowUpError` naming the first non-finite step and variable. `callbacks` are
-    called with `(state, time_s)` after each output interval (widgets update plots this way).
+    Raises `ForecastBlowUpError` at the first step that is non-finite or out of physical bounds.
+    `callbacks` are called with `(state, time_s)` after each output interval (widgets update
+    plots this way).
     """
     if n_steps < 0 or steps_per_output < 1:
         raise ValueError("n_steps must be ≥ 0 and steps_per_output ≥ 1")
-    names = _leaf_names(state)
-    advance = _scan_with_blowup_check(step, steps_per_output)
-    remainder = n_steps % steps_per_output
-    advance_rest = _scan_with_blowup_check(step, remainder) if remainder else None
+    dt_s = stepper.dt_s
     snapshots = [jax.device_get(state)]
     times = [0.0]
     done = 0
@@ -108,15 +327,11 @@ def integrate(
         bar_format="{l_bar}{bar}| {n:.2f}/{total:.2f} days [{elapsed}<{remaining}{postfix}]",
     )
     with bar:
+        if progress and n_steps:
+            bar.set_postfix_str("compiling…")
         while done < n_steps:
             chunk = min(steps_per_output, n_steps - done)
-            fn = advance if chunk == steps_per_output else advance_rest
-            state, first_bad = fn(state, jnp.int32(done))
-            first_bad = np.asarray(first_bad)
-            if np.any(first_bad != _NOT_YET):
-                leaf = int(np.argmin(first_bad))
-                bad_step = int(first_bad[leaf])
-                raise ForecastBlowUpError(bad_step, bad_step * dt_s, names[leaf], dt_s)
+            state = stepper.advance(state, chunk, first_step=done)
             done += chunk
             snapshots.append(jax.device_get(state))
             times.append(done * dt_s)

@@ -88,9 +88,8 @@ def suggested_dt(grid: Grid, max_wind_m_s: float = 100.0, scales: Scales = SCALE
     Gravity waves are implicit, so the limit is |v| N Δt / a ≲ 1 for the shortest resolved wave;
     the result is rounded down to a divisor of one hour so that outputs fall on whole hours.
     """
-    limit = 0.6 * scales.radius / (grid.truncation * max_wind_m_s)
-    divisors = [d for d in range(1, 3601) if 3600 % d == 0 and d <= limit]
-    return float(divisors[-1] if divisors else limit)
+    limit = forecast.SUGGESTED_COURANT * scales.radius / (grid.truncation * max_wind_m_s)
+    return forecast.hour_divisor_at_most(limit)
 
 
 @functools.partial(jax.jit, static_argnums=0)
@@ -109,11 +108,13 @@ def _truncated(grid: Grid, nodal: Array) -> Array:
 
 class SteppedModel:
     """Stepping shared by the models: SIL3 IMEX on `self.equation`, then the product of
-    `self.filters`; expects `equation`, `dt_s`, `filters`, `scales`, `initial_state`, `name`."""
+    `self.filters`; expects `equation`, `dt_s`, `filters`, `scales`, `initial_state`, `name`
+    and a traceable `extremes(state)` for the blow-up check (`forecast.BlowUpCheck`)."""
 
     description = "model"
     # State fields the filters leave alone (see PrimitiveEquationsModel).
     unfiltered_fields: tuple[str, ...] = ()
+    design_wind_m_s: float = 100.0  # the fastest wind expected; sets `stable_dt_s`
 
     @property
     def step(self) -> Callable:
@@ -144,6 +145,22 @@ class SteppedModel:
         """Differentiable `n_steps`-step forecast (one `lax.scan`)."""
         return time_integration.repeated(self.step, n_steps)(state)
 
+    @property
+    def stable_dt_s(self) -> float:
+        """The suggested time step of this model's grid (s): Courant number 0.6 at its design
+        wind."""
+        return suggested_dt(self.grid, self.design_wind_m_s, self.scales)
+
+    @functools.cached_property
+    def stepper(self) -> forecast.Stepper:
+        """Advances this model's states with the blow-up check (compiled once per length)."""
+        check = forecast.BlowUpCheck(
+            self.extremes,
+            courant_per_wind=self.grid.truncation * self.dt_s / self.scales.radius,
+            stable_dt_s=self.stable_dt_s,
+        )
+        return forecast.Stepper(self.step, self.dt_s, check)
+
     def run(
         self,
         days: float,
@@ -158,9 +175,8 @@ class SteppedModel:
         if state is None:
             raise ValueError("no state given and the model has no initial_state")
         return forecast.integrate(
-            jax.jit(self.step),
+            self.stepper,
             state,
-            dt_s=self.dt_s,
             n_steps=self.steps_for(days),
             steps_per_output=self.steps_for(output_interval_hours / 24.0),
             progress=progress,
@@ -192,6 +208,7 @@ class ShallowWaterModel(SteppedModel):
     orography_m: np.ndarray | None = None
     initial_state: ShallowWaterState | None = None
     name: str = ""
+    design_wind_m_s: float = 100.0  # the fastest wind expected; sets `stable_dt_s`
 
     @property
     def grid(self) -> Grid:
@@ -208,6 +225,7 @@ class ShallowWaterModel(SteppedModel):
         filters: tuple[ExponentialFilter | Diffusion, ...] = (ExponentialFilter(),),
         scales: Scales = SCALES,
         name: str = "",
+        design_wind_m_s: float = 100.0,
     ) -> ShallowWaterModel:
         """Build a model and its initial state from nodal SI fields on `grid`."""
         depth = np.asarray(fields.depth, dtype=np.float64)
@@ -224,7 +242,9 @@ class ShallowWaterModel(SteppedModel):
         # Keep the orography the model actually sees (spectrally truncated) for output.
         seen = _truncated(grid, jnp.asarray(orography, grid.dtype))
         seen = np.asarray(seen, np.float64) if has_orography else np.zeros(grid.nodal_shape)
-        model = cls(equation, float(dt_s), tuple(filters), scales, seen, None, name)
+        model = cls(
+            equation, float(dt_s), tuple(filters), scales, seen, None, name, design_wind_m_s
+        )
         return dataclasses.replace(model, initial_state=model.encode(fields.u, fields.v, depth))
 
     @classmethod
@@ -250,7 +270,13 @@ class ShallowWaterModel(SteppedModel):
         coriolis = None if spec.coriolis is None else spec.coriolis(lat, lon)
         filters = tuple(filters) + ((spec.viscosity,) if spec.viscosity else ())
         return cls.from_fields(
-            spec.fields(lat, lon), grid, dt_s, coriolis_per_s=coriolis, filters=filters, name=case
+            spec.fields(lat, lon),
+            grid,
+            dt_s,
+            coriolis_per_s=coriolis,
+            filters=filters,
+            name=case,
+            design_wind_m_s=spec.max_wind_m_s,
         )
 
     # ------------------------------------------------------------------ SI ↔ model state
@@ -289,6 +315,17 @@ class ShallowWaterModel(SteppedModel):
             "free_surface": depth + orography,
             "vorticity": nodal[1] / s.time_unit,
             "divergence": nodal[2] / s.time_unit,
+        }
+
+    def extremes(self, state: ShallowWaterState) -> dict[str, Array]:
+        """Traceable SI extremes for the blow-up check: largest wind speed, depth range."""
+        s, grid = self.scales, self.grid
+        u, v = grid.uv_from_vort_div(state.vorticity, state.divergence)
+        speed = jnp.sqrt(jnp.max(u * u + v * v)) * s.velocity_unit
+        depth = (grid.to_nodal(state.height) + self.equation.mean_depth) * s.length_unit
+        return {
+            "wind_speed": jnp.stack([jnp.zeros_like(speed), speed]),
+            "depth": jnp.stack([jnp.min(depth), jnp.max(depth)]),
         }
 
     # ----------------------------------------------------------------------- diagnostics

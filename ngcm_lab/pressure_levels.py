@@ -62,6 +62,7 @@ from ngcm_lab.cases.jablonowski_williamson import PrimitiveFields
 from ngcm_lab.constants import GRAVITY, P0, R_DRY, VIRTUAL_FACTOR
 from ngcm_lab.orography import analysis, smoothing_factors, synthesis
 from ngcm_lab.primitive_model import PrimitiveEquationsModel, suggested_dt
+from ngcm_lab.reanalysis import check_plausible
 from ngcm_lab.regridding import from_model_grid, to_model_grid
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
 from ngcm_lab.simple_physics import SimplePhysics
@@ -246,8 +247,11 @@ def fields_from_pressure_levels(
     smooth_orography: bool = True,
 ) -> PrimitiveFields:
     """Nodal SI fields on `grid` and the σ layers of `coords` from one time of `ds` (the steps
-    of the module docstring); `moist` defaults to whether `ds` has specific humidity."""
-    ds = _snapshot(ds, time_index)
+    of the module docstring); `moist` defaults to whether `ds` has specific humidity. That time
+    is loaded once and checked by `reanalysis.check_plausible` (implausible values, e.g. from a
+    wrong `units` attribute, raise `ReanalysisValueError`), whatever `open_reanalysis` checked."""
+    ds = _snapshot(ds, time_index).compute()
+    check_plausible(ds)
     moist = Q in ds if moist is None else bool(moist)
     if moist and Q not in ds:
         raise ValueError(f"moist=True needs {Q} in the Dataset")

@@ -200,6 +200,7 @@ class PrimitiveEquationsModel(SteppedModel):
     initial_state: PrimitiveEquationsState | None = None
     name: str = ""
     physics: SimplePhysics | None = None
+    design_wind_m_s = 80.0  # `suggested_dt`'s wind
 
     @property
     def grid(self) -> Grid:
@@ -382,6 +383,21 @@ class PrimitiveEquationsModel(SteppedModel):
             fields["precipitation_rate"] = np.asarray(out.precipitation, np.float64)
             fields["evaporation_rate"] = np.asarray(out.evaporation, np.float64)
         return fields
+
+    def extremes(self, state: PrimitiveEquationsState) -> dict[str, Array]:
+        """Traceable SI extremes for the blow-up check: largest wind speed, temperature and
+        surface-pressure ranges."""
+        grid, s = self.grid, self.scales
+        u, v = grid.uv_from_vort_div(state.vorticity, state.divergence)
+        speed = jnp.sqrt(jnp.max(u * u + v * v)) * s.velocity_unit
+        t_ref = jnp.asarray(self.equation.reference_temperature, grid.dtype)[:, None, None]
+        temperature = grid.to_nodal(state.temperature_variation) + t_ref
+        ps = P0 * jnp.exp(grid.to_nodal(state.log_surface_pressure))
+        return {
+            "wind_speed": jnp.stack([jnp.zeros_like(speed), speed]),
+            "temperature": jnp.stack([jnp.min(temperature), jnp.max(temperature)]),
+            "surface_pressure": jnp.stack([jnp.min(ps), jnp.max(ps)]),
+        }
 
     def global_mean_surface_pressure(self, state: PrimitiveEquationsState) -> float:
         """Area-weighted global mean of p_s in Pa: the total air mass per unit area times g."""

@@ -25,18 +25,25 @@ Coordinates: `level` in hPa, float64, **ascending** pressure (top of the atmosph
 order of ARCO-ERA5, WeatherBench2 and the model's σ layers); `latitude` ascending (south → north,
 the model's convention); `longitude` ascending in [0, 360). Units are checked against each
 variable's `units` attribute (common spellings accepted) and converted: geopotential height × g
-(g = 9.80616 m s-2), hPa → Pa, g/kg → kg/kg. Variables keep the source dtype (float32 for ERA5).
+(g = 9.80616 m s-2), °C → K, hPa → Pa, g/kg → kg/kg, mm → m. Variables keep the source dtype
+(float32 for ERA5). The unit tables, the variable catalogue and the plausibility check live in
+`ngcm_lab.reanalysis_units`.
 
-Nothing is read until asked: Zarr stores open with `xr.open_zarr` and netCDF files with
+Values are then checked for plausibility (`check_plausible`: generous physical limits of Earth's
+atmosphere per variable, per level for geopotential), which catches a wrong `units` attribute
+(°C labelled K, g/kg labelled kg/kg, Pa labelled hPa, height labelled geopotential) and names the
+fix. Nothing is read until asked: Zarr stores open with `xr.open_zarr` and netCDF files with
 `xr.open_dataset(..., chunks={})`, so every array is dask-backed; `time` and `levels_hpa` only
-narrow that lazy view. Network access happens only for a `gs://`, `s3://` or `http(s)://` URL.
-Problems raise subclasses of `ReanalysisError` (a `ValueError`) whose message says what was found,
-what was expected and how to fix it.
+narrow that lazy view. The one exception is that check: a selection of at most 256 MiB (a local
+sample, one selected time of a coarse grid) has its minima and maxima computed at open; a bigger
+one is checked by `pressure_levels.fields_from_pressure_levels` on the time it loads. Network
+access happens only for a `gs://`, `s3://` or `http(s)://` URL. Problems raise subclasses of
+`ReanalysisError` (an `errors.InputError`, hence a `ValueError`) whose one-line message says what
+was found, what was expected and how to fix it.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import pathlib
 from collections.abc import Hashable, Sequence
@@ -45,13 +52,21 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ngcm_lab.constants import GRAVITY
+from ngcm_lab.reanalysis_units import (
+    CANONICAL_VARIABLES,
+    DATASET_PASSED_IN,
+    PRESSURE_PA,
+    VARIABLES,
+    Conversion,
+    ReanalysisError,
+    Source,
+    Variable,
+    check_plausible,
+    find_conversion,
+)
+from ngcm_lab.reanalysis_units import ReanalysisValueError as ReanalysisValueError  # re-export
 
 REMOTE_PREFIXES = ("gs://", "gcs://", "s3://", "http://", "https://")
-
-
-class ReanalysisError(ValueError):
-    """A reanalysis source could not be turned into the canonical Dataset."""
 
 
 class ReanalysisSchemaError(ReanalysisError):
@@ -74,98 +89,9 @@ class ReanalysisSourceError(ReanalysisError):
     """The source could not be opened (a remote store, or a file in an unknown format)."""
 
 
-# Accepted spellings of units, with the factor to the canonical unit. Matching ignores case,
-# "**" and "^", and repeated spaces, so "m s**-1", "M S-1" and "m s^-1" are the same.
-_SPEED = {"m s-1": 1.0, "m/s": 1.0, "m.s-1": 1.0, "meters/second": 1.0, "metres/second": 1.0}
-_TEMPERATURE = {"K": 1.0, "degK": 1.0, "deg K": 1.0, "degrees K": 1.0, "kelvin": 1.0}
-_GEOPOTENTIAL = {"m2 s-2": 1.0, "m**2 s**-2": 1.0, "m2/s2": 1.0, "J kg-1": 1.0, "J/kg": 1.0}
-_HEIGHT_TO_GEOPOTENTIAL = {"m": GRAVITY, "gpm": GRAVITY, "metres": GRAVITY, "meters": GRAVITY}
-_HUMIDITY = {"kg kg-1": 1.0, "kg kg**-1": 1.0, "kg/kg": 1.0, "1": 1.0, "g kg-1": 1e-3, "g/kg": 1e-3}
-_PRESSURE_PA = {"Pa": 1.0, "pascal": 1.0, "pascals": 1.0, "hPa": 100.0}
-_PRESSURE_PA |= {"millibar": 100.0, "millibars": 100.0, "mbar": 100.0, "mb": 100.0}
-_DEPTH = {"m": 1.0, "metres": 1.0, "meters": 1.0, "mm": 1e-3}
-_WATER_MASS_PER_AREA = {"kg m-2": 1e-3, "kg/m2": 1e-3, "kg m**-2": 1e-3}  # ÷ 1000 kg m-3 → m
-
-
-def _normalise_units(text: Any) -> str:
-    return " ".join(str(text).replace("**", "").replace("^", "").lower().split())
-
-
-def _unit_factor(units: dict[str, float], found: Any) -> float | None:
-    table = {_normalise_units(k): v for k, v in units.items()}
-    return None if found is None else table.get(_normalise_units(found))
-
-
-@dataclasses.dataclass(frozen=True)
-class _Source:
-    """One way a canonical variable appears in a file: CF standard_name, units, usual names."""
-
-    standard_name: str
-    units: dict[str, float]
-    names_text: str = ""  # usual variable names, space-separated
-
-    @property
-    def names(self) -> list[str]:
-        return self.names_text.split()
-
-
-@dataclasses.dataclass(frozen=True)
-class _Variable:
-    name: str
-    kind: str  # "level" (time, level, lat, lon), "surface" (time, lat, lon), "static" (lat, lon)
-    units: str
-    sources: tuple[_Source, ...]  # the first names the canonical standard_name
-
-    @property
-    def standard_name(self) -> str:
-        return self.sources[0].standard_name
-
-
-def _var(name: str, kind: str, units: str, *sources: _Source) -> tuple[str, _Variable]:
-    return name, _Variable(name, kind, units, sources)
-
-
-_VARIABLES = dict(
-    (
-        _var("u_component_of_wind", "level", "m s-1", _Source("eastward_wind", _SPEED, "u uwnd")),
-        _var("v_component_of_wind", "level", "m s-1", _Source("northward_wind", _SPEED, "v vwnd")),
-        _var("temperature", "level", "K", _Source("air_temperature", _TEMPERATURE, "t air")),
-        _var(
-            "geopotential",
-            "level",
-            "m2 s-2",
-            _Source("geopotential", _GEOPOTENTIAL, "z"),
-            _Source("geopotential_height", _HEIGHT_TO_GEOPOTENTIAL, "hgt gh"),
-        ),
-        _var(
-            "specific_humidity",
-            "level",
-            "kg kg-1",
-            _Source("specific_humidity", _HUMIDITY, "q shum"),
-        ),
-        _var(
-            "surface_pressure",
-            "surface",
-            "Pa",
-            _Source("surface_air_pressure", _PRESSURE_PA, "sp pres"),
-        ),
-        _var(
-            "total_precipitation",
-            "surface",
-            "m",
-            _Source("lwe_thickness_of_precipitation_amount", _DEPTH, "tp"),
-            _Source("precipitation_amount", _WATER_MASS_PER_AREA),
-        ),
-        _var(
-            "geopotential_at_surface",
-            "static",
-            "m2 s-2",
-            _Source("surface_geopotential", _GEOPOTENTIAL),
-            _Source("surface_altitude", _HEIGHT_TO_GEOPOTENTIAL),
-        ),
-    )
-)
-CANONICAL_VARIABLES = tuple(_VARIABLES)
+# Selections up to this size are checked for plausible values when opened (read once more);
+# bigger ones (a whole remote ERA5 store) are checked when a time is loaded for the model.
+CHECK_AT_OPEN_MAX_BYTES = 256 * 2**20
 
 # Canonical dimension name: (usual names in files, CF standard_name of its coordinate).
 _COORDINATES = {
@@ -198,6 +124,7 @@ def open_reanalysis(
     levels_hpa: float | Sequence[float] | None = None,
     variables: Sequence[str] | None = None,
     storage_options: dict[str, Any] | None = None,
+    check_values: bool = True,
 ) -> xr.Dataset:
     """Open a reanalysis Zarr store, netCDF file or Dataset as the canonical, lazy Dataset.
 
@@ -208,17 +135,22 @@ def open_reanalysis(
         dimension is kept even for a single label.
     levels_hpa: pressure levels to keep, in hPa (each must be in the source).
     variables: canonical names to return (see `CANONICAL_VARIABLES`); by default every one found.
+    check_values: test the values for plausibility (`check_plausible`: a wrong `units` attribute
+        or corrupt data raise `ReanalysisValueError`) when the selection holds at most
+        `CHECK_AT_OPEN_MAX_BYTES` (256 MiB), which reads it once here; a bigger selection is not
+        read at open, and is checked time by time as `pressure_levels.fields_from_pressure_levels`
+        loads it. False skips the check at open.
     """
     ds, label = _open(source, storage_options)
     roles = _find_coordinates(ds, label)
     wanted = _check_variable_names(variables)
     found = _identify_variables(ds, roles.get("level"), wanted, label, explicit=variables)
 
-    arrays, factors = {}, {}
+    arrays, conversions = {}, {}
     for name, (source_name, src) in found.items():
-        spec = _VARIABLES[name]
+        spec = VARIABLES[name]
         da = ds[source_name].reset_coords(drop=True)
-        factors[name] = _checked_factor(da, source_name, spec, src)
+        conversions[name] = _checked_conversion(da, source_name, src)
         da = da.rename({roles[r]: r for r in roles if roles[r] in da.dims and roles[r] != r})
         if spec.kind == "static" and "time" in da.dims:
             da = da.isel(time=0, drop=True)  # a constant field stored per time step
@@ -231,9 +163,8 @@ def open_reanalysis(
         _select_levels(_select_time(out, time, label), levels_hpa, label), label
     )
     for name, (source_name, _) in found.items():
-        spec = _VARIABLES[name]
-        if factors[name] != 1.0:
-            out[name] = out[name] * factors[name]  # lazy; a Python float keeps float32 float32
+        spec = VARIABLES[name]
+        out[name] = conversions[name](out[name])  # lazy; float32 stays float32
         out[name].attrs = {
             "standard_name": spec.standard_name,
             "long_name": spec.name.replace("_", " "),
@@ -246,12 +177,14 @@ def open_reanalysis(
         "comment": "canonicalised by ngcm_lab.reanalysis.open_reanalysis (level ascending hPa, "
         "latitude ascending, longitude 0-360 ascending, SI units)",
     }
+    if check_values and out.nbytes <= CHECK_AT_OPEN_MAX_BYTES:
+        check_plausible(out)
     return out
 
 
 def _open(source: Any, storage_options: dict[str, Any] | None) -> tuple[xr.Dataset, str]:
     if isinstance(source, xr.Dataset):
-        return source, "the Dataset passed in"
+        return source, DATASET_PASSED_IN
     text = os.fspath(source)
     if text.startswith(REMOTE_PREFIXES):
         return _open_remote(text, storage_options), text
@@ -320,7 +253,7 @@ def _check_variable_names(variables: Sequence[str] | None) -> list[str]:
         return list(CANONICAL_VARIABLES)
     if isinstance(variables, str):
         variables = [variables]
-    unknown = [v for v in variables if v not in _VARIABLES]
+    unknown = [v for v in variables if v not in VARIABLES]
     if unknown:
         raise ReanalysisSchemaError(
             f"unknown variable name(s) {unknown}; `variables` takes canonical names: "
@@ -331,15 +264,15 @@ def _check_variable_names(variables: Sequence[str] | None) -> list[str]:
 
 def _identify_variables(
     ds: xr.Dataset, level_dim: Hashable | None, wanted: list[str], label: str, explicit: Any
-) -> dict[str, tuple[Hashable, _Source]]:
+) -> dict[str, tuple[Hashable, Source]]:
     """For each wanted canonical name, the source variable and how it is stored."""
 
     taken: set[Hashable] = set()
-    found: dict[str, tuple[Hashable, _Source]] = {}
+    found: dict[str, tuple[Hashable, Source]] = {}
     for name in wanted:
-        spec = _VARIABLES[name]
+        spec = VARIABLES[name]
 
-        def fits(candidate: Hashable, spec: _Variable = spec) -> bool:
+        def fits(candidate: Hashable, spec: Variable = spec) -> bool:
             on_levels = level_dim is not None and level_dim in ds[candidate].dims
             return on_levels == (spec.kind == "level") and candidate not in taken
 
@@ -357,7 +290,7 @@ def _identify_variables(
                 + "; rename it (ds.rename) or leave it out of `variables`"
             )
     if not found:
-        sources = [s for v in _VARIABLES.values() for s in v.sources]
+        sources = [s for v in VARIABLES.values() for s in v.sources]
         raise ReanalysisSchemaError(
             f"unknown schema: no reanalysis variable recognised in {label}. Variables found: "
             f"{sorted(map(str, ds.data_vars))}; expected ERA5/WeatherBench2 names "
@@ -368,7 +301,7 @@ def _identify_variables(
     return found
 
 
-def _match(ds: xr.Dataset, spec: _Variable, fits) -> tuple[Hashable, _Source] | None:
+def _match(ds: xr.Dataset, spec: Variable, fits) -> tuple[Hashable, Source] | None:
     """The ERA5/WeatherBench2 name first, then a CF standard_name, then the usual short names."""
     if spec.name in ds.data_vars and fits(spec.name):
         stated = ds[spec.name].attrs.get("standard_name")
@@ -386,22 +319,20 @@ def _match(ds: xr.Dataset, spec: _Variable, fits) -> tuple[Hashable, _Source] | 
     return None
 
 
-def _checked_factor(
-    da: xr.DataArray, source_name: Hashable, spec: _Variable, src: _Source
-) -> float:
+def _checked_conversion(da: xr.DataArray, source_name: Hashable, src: Source) -> Conversion:
     units = da.attrs.get("units")
-    factor = _unit_factor(src.units, units)
-    if factor is None:
+    conversion = find_conversion(src.units, units)
+    if conversion is None:
         what = "has no units attribute" if units is None else f"has units '{units}'"
         raise ReanalysisUnitsError(
             f"'{source_name}' ({src.standard_name}) {what}; expected one of "
             f"{list(src.units)}. If the values are right, set ds['{source_name}'].attrs['units'] "
             "to one of those and pass the Dataset to open_reanalysis"
         )
-    return factor
+    return conversion
 
 
-def _canonical_dims(da: xr.DataArray, source_name: Hashable, spec: _Variable) -> xr.DataArray:
+def _canonical_dims(da: xr.DataArray, source_name: Hashable, spec: Variable) -> xr.DataArray:
     expected = {
         "level": ("time", "level", "latitude", "longitude"),
         "surface": ("time", "latitude", "longitude"),
@@ -429,13 +360,13 @@ def _levels_in_hpa(ds: xr.Dataset, name: Hashable, label: str) -> np.ndarray:
     units = level.attrs.get("units")
     if units is None and 0 < values.max() <= 1100:
         return values  # no units attribute, but only hPa makes sense of 0 … 1100
-    factor = _unit_factor(_PRESSURE_PA, units)
-    if factor is None:
+    conversion = find_conversion(PRESSURE_PA, units)
+    if conversion is None:
         raise ReanalysisUnitsError(
             f"the level coordinate '{level.name}' in {label} has units '{units}'; expected a "
-            f"pressure in one of {list(_PRESSURE_PA)} (pressure levels, not model or height levels)"
+            f"pressure in one of {list(PRESSURE_PA)} (pressure levels, not model or height levels)"
         )
-    return values * factor / 100.0
+    return conversion(values) / 100.0
 
 
 def _select_time(ds: xr.Dataset, time: Any, label: str) -> xr.Dataset:

@@ -15,7 +15,7 @@ two-member CRPS (`scores.py`), which rewards both accuracy and the right spread.
 physics' condensation in the hybrid state) is scored against the truth's too.
 
 Checkpoints are msgpack (`flax.serialization`) of plain arrays: parameters, optimizer state, EMA
-parameters and the update counter — never pickle.
+parameters and the update counter — never pickle (`checkpoints.py`).
 """
 
 from __future__ import annotations
@@ -28,24 +28,31 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import flax.serialization
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 from tqdm.auto import tqdm
 
+from ngcm_lab.checkpoints import (
+    CHECKPOINT,
+    CONFIG,
+    MetricsLog,
+    checkpoint_update,
+    load_checkpoint,
+    read_json,
+    save_checkpoint,
+    write_json,
+)
 from ngcm_lab.column_network import ColumnNetworkConfig
 from ngcm_lab.constants import P0
+from ngcm_lab.errors import CheckpointError, InputError, OutputExistsError, RunError
 from ngcm_lab.hybrid_model import HybridModel, HybridState
 from ngcm_lab.random_fields import RandomFieldConfig
 from ngcm_lab.scores import crps_two_members
 from ngcm_lab.training_data import TruthData
 
 Params = Any
-CHECKPOINT = "checkpoint.msgpack"
-CONFIG = "config.json"
-METRICS = "metrics.jsonl"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,7 +142,7 @@ class TrainingConfig:
         return cls(**data)
 
 
-class TrainingDivergedError(FloatingPointError):
+class TrainingDivergedError(RunError, FloatingPointError):
     """Too many non-finite updates in a row."""
 
 
@@ -244,30 +251,48 @@ def make_loss(
     return loss
 
 
-# ---------------------------------------------------------------------------------- checkpoints
-def save_checkpoint(directory: pathlib.Path, update: int, params, opt_state, ema) -> None:
-    """Write the training state atomically (msgpack of arrays)."""
-    payload = {"update": np.int64(update), "params": params, "opt_state": opt_state, "ema": ema}
-    data = flax.serialization.to_bytes(payload)
-    tmp = directory / (CHECKPOINT + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(directory / CHECKPOINT)
+# ------------------------------------------------------------------------------- run directory
+def check_run_directory(directory: pathlib.Path, config: TrainingConfig, resume: bool) -> int:
+    """The update a run in `directory` starts from, once the directory is safe to train in.
+
+    A new run needs a missing or empty directory (nothing of another run is replaced); a resumed
+    one needs a readable checkpoint and the same configuration. Returns the checkpoint's update
+    (0 for a new run), which may already be `config.total_updates` (a finished run)."""
+    directory = pathlib.Path(directory)
+    if not resume:
+        contents = sorted(p.name for p in directory.iterdir()) if directory.is_dir() else []
+        if directory.exists() and not directory.is_dir():
+            raise InputError(f"{directory} is a file; give a directory for the training run")
+        if contents:
+            hint = (
+                f"it holds an earlier run: resume it with --resume {directory} (or "
+                "train(…, resume=True))"
+                if CHECKPOINT in contents
+                else "choose a new or empty directory"
+            )
+            raise OutputExistsError(
+                f"{directory} is not empty ({', '.join(contents[:4])}"
+                f"{', …' if len(contents) > 4 else ''}); {hint}"
+            )
+        return 0
+    saved = saved_config(directory)
+    if saved != config:
+        raise InputError(
+            f"{directory / CONFIG} differs from the configuration given; resume with the saved "
+            "one (ngcm-lab train --resume DIR reads it) or train into a new directory"
+        )
+    return checkpoint_update(directory)
 
 
-def load_checkpoint(directory: pathlib.Path, params, opt_state, ema) -> tuple[int, Any, Any, Any]:
-    """Read a checkpoint into the structure of the given templates."""
-    template = {"update": np.int64(0), "params": params, "opt_state": opt_state, "ema": ema}
-    restored = flax.serialization.from_bytes(template, (directory / CHECKPOINT).read_bytes())
-    return int(restored["update"]), restored["params"], restored["opt_state"], restored["ema"]
-
-
-def _truncate_metrics(path: pathlib.Path, update: int) -> None:
-    """Drop metric lines written after the checkpoint (they will be recomputed identically)."""
-    if not path.exists():
-        return
-    lines = [ln for ln in path.read_text().splitlines() if ln.strip()]
-    kept = [ln for ln in lines if json.loads(ln).get("update", -1) < update]
-    path.write_text("".join(ln + "\n" for ln in kept))
+def saved_config(directory: pathlib.Path) -> TrainingConfig:
+    """The `TrainingConfig` of a run directory, or a `CheckpointError` naming the file."""
+    path = pathlib.Path(directory) / CONFIG
+    try:
+        return TrainingConfig.from_dict(read_json(path))
+    except (TypeError, ValueError) as error:
+        if isinstance(error, CheckpointError):
+            raise
+        raise CheckpointError(f"{path} is not a valid training configuration: {error}") from None
 
 
 # ------------------------------------------------------------------------------------- training
@@ -299,18 +324,10 @@ def train(
     there. `callback(record)` sees every metrics record and may return True to stop (a
     checkpoint is written first). `stop_after` stops after that many updates (tests, demos)."""
     out = pathlib.Path(output)
+    check_run_directory(out, config, resume)
     out.mkdir(parents=True, exist_ok=True)
-    config_path = out / CONFIG
-    if resume:
-        if not (out / CHECKPOINT).exists():
-            raise FileNotFoundError(f"nothing to resume: {out / CHECKPOINT} does not exist")
-        saved = TrainingConfig.from_dict(json.loads(config_path.read_text()))
-        if saved != config:
-            raise ValueError(
-                f"{config_path} differs from the configuration given; resume with the saved one "
-                "(ngcm-lab train --resume DIR reads it) or train into a new directory"
-            )
-    config_path.write_text(config.to_json())
+    if not resume:
+        write_json(out / CONFIG, config.to_json())
     opt = optimizer(config)
     params = model.init_params(jax.random.key(config.seed))
     opt_state = opt.init(params)
@@ -318,7 +335,7 @@ def train(
     start = 0
     if resume:
         start, params, opt_state, ema = load_checkpoint(out, params, opt_state, ema)
-        _truncate_metrics(out / METRICS, start)
+    metrics = MetricsLog(out, first_update=start)
     schedule = learning_rate_schedule(config)
     compiled: dict[int, Callable] = {}
 
@@ -350,7 +367,7 @@ def train(
     end = total if stop_after is None else min(total, start + stop_after)
     nonfinite = 0
     bar = tqdm(total=total, initial=start, desc="training", disable=not progress, unit="update")
-    with bar, (out / METRICS).open("a") as metrics:
+    with bar:
         for update in range(start, end):
             stage, hours = config.stage(update)
             outputs = max(1, int(round(hours * 3600.0 / truth.interval_s)))
@@ -392,8 +409,7 @@ def train(
                 )
             else:
                 nonfinite = 0
-            metrics.write(json.dumps(record) + "\n")
-            metrics.flush()
+            metrics.append(record)
             if nonfinite >= config.max_consecutive_nonfinite:
                 raise TrainingDivergedError(
                     f"{nonfinite} non-finite updates in a row at update {update}: lower "

@@ -282,7 +282,7 @@ def test_missing_output_directory(tmp_path, capsys):
 
 
 def test_blow_up_exits_1_with_advice(tmp_path, capsys):
-    """Galewsky at T21 with a 12-hour step goes non-finite on day 3 (step 6)."""
+    """Galewsky at T21 with a 12-hour step: negative depth on day 2 (step 4)."""
     path = tmp_path / "x.nc"
     argv = [
         "forecast",
@@ -301,7 +301,8 @@ def test_blow_up_exits_1_with_advice(tmp_path, capsys):
     assert captured.out == ""
     err = captured.err
     assert err.startswith("error: ")
-    assert "step" in err and "variable" in err and "--dt" in err
+    assert "step 4" in err and "depth" in err and "try --dt 1200" in err
+    assert len(err.strip().splitlines()) == 1
     assert not path.exists()
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ngcm_lab.forecast import ForecastBlowUpError
+from ngcm_lab.forecast import PHYSICAL_BOUNDS, ForecastBlowUpError
 from ngcm_lab.models import ShallowWaterModel
 
 
@@ -20,10 +20,55 @@ def test_blow_up_names_step_time_variable_and_suggests_smaller_dt():
     with pytest.raises(ForecastBlowUpError) as info:
         model.run(6.0, output_interval_hours=24.0, progress=False)
     err = info.value
-    assert err.step > 0 and err.variable in {"vorticity", "divergence", "height"}
+    # Finite but absurd before it is non-finite: negative depth at step 4 (day 2).
+    assert (err.step, err.variable) == (4, "depth") and err.value < 0
     message = str(err)
-    assert f"step {err.step}" in message and err.variable in message
-    assert "dt = 21600 s" in message and "--dt 21600" in message
+    assert "step 4 (simulated time 2.000 days)" in message and "depth reached" in message
+    assert err.time_step_is_the_cause and err.courant > 1
+    assert "try dt = 1200 s" in message and "--dt" not in message
+    assert "try --dt 1200" in err.advice("--dt")
+
+
+def test_advice_depends_on_the_cause():
+    """A stable Courant number and the model's own dt point away from the time step: early in
+    a run from data, at the data."""
+
+    def error(courant, dt_s, time_s=1800.0):
+        bound = PHYSICAL_BOUNDS["temperature"]
+        return ForecastBlowUpError(
+            1, time_s, "temperature", dt_s, value=40.0, bound=bound, courant=courant,
+            stable_dt_s=1800.0,
+        )  # fmt: skip
+
+    assert "try --dt 450" in error(2.0, 1800.0).advice("--dt")  # Courant 0.6: 540 s
+    assert "try --dt 1800" in error(0.1, 7200.0).advice("--dt")  # longer than the stable dt
+    stable = error(0.1, 1800.0)
+    assert not stable.time_step_is_the_cause
+    assert "initial data may be wrong" in stable.advice("--dt", from_data=True)
+    assert "--dt" not in stable.advice("--dt", from_data=True)
+    assert "flow itself left physical bounds" in stable.advice("--dt", from_data=False)
+    late = error(0.1, 1800.0, time_s=5 * 86400.0)
+    assert "initial data" not in late.advice("--dt", from_data=True)
+
+
+@pytest.mark.parametrize(
+    ("minimum", "maximum", "offending"),
+    [(200.0, 300.0, None), (50.0, 300.0, 50.0), (200.0, 2e7, 2e7), (float("nan"), 300.0, None)],
+)
+def test_bounds(minimum, maximum, offending):
+    value = PHYSICAL_BOUNDS["temperature"].violated_by(minimum, maximum)
+    if np.isnan(minimum):
+        assert np.isnan(value)
+    else:
+        assert value == offending
+
+
+def test_healthy_run_stays_within_bounds_and_matches_plain_stepping():
+    """The checked stepper gives exactly the unchecked scan's states."""
+    model = ShallowWaterModel.from_case("williamson6", "T21")
+    checked = model.stepper.advance(model.initial_state, 12)
+    plain = model.rollout(model.initial_state, 12)
+    np.testing.assert_array_equal(np.asarray(checked.vorticity), np.asarray(plain.vorticity))
 
 
 def test_run_length_must_be_whole_steps():

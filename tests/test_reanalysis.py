@@ -1,6 +1,7 @@
 """Reanalysis loader: every sample schema gives the same canonical, lazy Dataset; clear errors."""
 
 import importlib.util
+import re
 
 import dask.array
 import numpy as np
@@ -8,9 +9,10 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from ngcm_lab import reanalysis
+from ngcm_lab import errors, reanalysis
+from ngcm_lab import pressure_levels as pl
 from ngcm_lab.constants import GRAVITY
-from ngcm_lab.reanalysis import open_reanalysis
+from ngcm_lab.reanalysis import check_plausible, open_reanalysis
 from ngcm_lab.validation import data_samples_dir
 
 LEVEL_VARIABLES = [
@@ -220,11 +222,12 @@ def test_extra_dimensions_are_named():
 
 def test_bad_or_missing_units_name_the_found_and_expected_units():
     raw = ncep_raw()
-    raw["air"].attrs["units"] = "degC"
+    raw["air"].attrs["units"] = "degF"
     with pytest.raises(reanalysis.ReanalysisUnitsError) as info:
         open_reanalysis(raw)
     message = str(info.value)
-    assert "'air'" in message and "'degC'" in message and "'degK'" in message
+    assert "'air'" in message and "'degF'" in message and "'degK'" in message
+    assert "'degC'" in message  # Celsius is accepted (and converted), so it is offered
     raw = ncep_raw()
     del raw["pres"].attrs["units"]
     with pytest.raises(reanalysis.ReanalysisUnitsError, match="'pres'.*has no units attribute"):
@@ -256,8 +259,10 @@ def test_errors_are_value_errors_and_bad_paths_say_so(tmp_path):
         reanalysis.ReanalysisLevelError,
         reanalysis.ReanalysisTimeError,
         reanalysis.ReanalysisSourceError,
+        reanalysis.ReanalysisValueError,
     ):
-        assert issubclass(error, ValueError)
+        assert issubclass(error, reanalysis.ReanalysisError)
+        assert issubclass(error, errors.InputError) and issubclass(error, ValueError)
     with pytest.raises(FileNotFoundError, match="no file or Zarr store"):
         open_reanalysis(tmp_path / "missing.zarr")
     (tmp_path / "folder").mkdir()
@@ -289,3 +294,223 @@ def test_remote_url_goes_through_the_same_canonicalisation(monkeypatch):
     ds = open_reanalysis("https://example.invalid/era5.zarr", levels_hpa=[500])
     assert ds["latitude"].values[0] == -90.0 and ds.sizes["level"] == 1
     assert ds.attrs["source"] == "https://example.invalid/era5.zarr"
+
+
+# ---------------------------------------------------------------- units and plausible values
+def changed(raw: xr.Dataset, name: str, factor=1.0, offset=0.0, **attrs) -> xr.Dataset:
+    """`raw` with `name` scaled and shifted, its attributes kept and updated by `attrs`."""
+    out = raw.copy()
+    out[name] = (raw[name] * factor + offset).assign_attrs({**raw[name].attrs, **attrs})
+    return out
+
+
+def refusal(ds, **kwargs) -> str:
+    with pytest.raises(reanalysis.ReanalysisValueError) as info:
+        open_reanalysis(ds, **kwargs)
+    message = str(info.value)
+    assert "\n" not in message and message.startswith("implausible ")
+    return message
+
+
+@pytest.mark.parametrize(
+    "spelling", ["degC", "deg C", "°C", "C", "celsius", "degrees_Celsius", "DEGC"]
+)
+def test_celsius_is_converted_to_the_same_kelvin(spelling):
+    reference = open_reanalysis(sample("ncep_cf.nc")).load()
+    ds = open_reanalysis(changed(ncep_raw(), "air", offset=-273.15, units=spelling)).load()
+    assert ds["temperature"].dtype == np.float32
+    assert ds["temperature"].attrs["units"] == "K"
+    assert ds["temperature"].attrs["source_units"] == spelling
+    np.testing.assert_allclose(
+        ds["temperature"].values, reference["temperature"].values, rtol=0, atol=1e-4
+    )
+
+
+# name: (the mislabelled source from the NCEP sample, what the refusal must say).
+MISLABELLED = {
+    "celsius labelled kelvin": (
+        lambda raw: changed(raw, "air", offset=-273.15),
+        [
+            "temperature ('air'",
+            "units 'degK'",
+            "minimum -",
+            " K at time ",
+            "level 100 hPa",
+            "degrees Celsius",
+            "set ds['air'].attrs['units'] = 'degC'",
+        ],
+    ),
+    "kelvin labelled celsius": (
+        lambda raw: changed(raw, "air", units="degC"),
+        [
+            "temperature ('air'",
+            "units 'degC'",
+            "maximum 5",
+            " K at time ",
+            "level 1000 hPa",
+            "set ds['air'].attrs['units'] = 'K'",
+        ],
+    ),
+    "grams per kilogram labelled kg/kg": (
+        lambda raw: changed(raw, "shum", factor=1000.0),
+        [
+            "specific_humidity ('shum'",
+            "units 'kg/kg'",
+            " kg kg-1 at time ",
+            "level 1000 hPa",
+            "set ds['shum'].attrs['units'] = 'g kg-1'",
+        ],
+    ),
+    "pascals labelled hPa": (
+        lambda raw: changed(raw, "pres", factor=100.0),
+        [
+            "surface_pressure ('pres'",
+            "units 'hPa'",
+            "maximum 1.00",
+            "e+07 Pa at time ",
+            "set ds['pres'].attrs['units'] = 'Pa'",
+        ],
+    ),
+    "hPa labelled pascals": (
+        lambda raw: changed(raw, "pres", units="Pa"),
+        [
+            "surface_pressure ('pres'",
+            "units 'Pa'",
+            "minimum 8",
+            " Pa at time ",
+            "set ds['pres'].attrs['units'] = 'hPa'",
+        ],
+    ),
+    "height labelled geopotential": (
+        lambda raw: changed(raw, "hgt", units="m2 s-2", standard_name="geopotential"),
+        [
+            "geopotential ('hgt'",
+            "units 'm2 s-2'",
+            "at that level",
+            "geopotential height",
+            "set ds['hgt'].attrs.update(units='m', standard_name='geopotential_height')",
+        ],
+    ),
+    "geopotential labelled height": (
+        lambda raw: changed(raw, "hgt", factor=GRAVITY),
+        [
+            "geopotential ('hgt'",
+            "units 'm'",
+            "at that level",
+            "set ds['hgt'].attrs.update(units='m2 s-2', standard_name='geopotential')",
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", MISLABELLED)
+def test_a_wrong_unit_is_refused_with_the_fix(case):
+    mislabel, expected = MISLABELLED[case]
+    ds = mislabel(ncep_raw())
+    message = refusal(ds)
+    for text in expected:
+        assert text in message, text
+    assert "look like" in message and "look corrupt" not in message
+    # Doing what the message says opens the data, with the reference values.
+    fix = re.search(r"set (ds\[.*?) and pass the Dataset to open_reanalysis$", message).group(1)
+    exec(fix, {"ds": ds})
+    reference = open_reanalysis(sample("ncep_cf.nc")).load()
+    xr.testing.assert_allclose(open_reanalysis(ds).load(), reference, rtol=1e-5)
+
+
+def test_precipitation_in_millimetres_labelled_metres_is_refused_with_the_fix():
+    raw = xr.open_zarr(sample("weatherbench2.zarr"))
+    raw = changed(raw, "total_precipitation", factor=1000.0)  # in mm, still labelled m
+    message = refusal(raw, variables=["total_precipitation"])
+    assert "maximum 0.69" in message and "outside the plausible 0 … 0.5 m" in message
+    assert "look like millimetres: set ds['total_precipitation'].attrs['units'] = 'mm'" in message
+
+
+def test_a_wrong_unit_of_a_file_is_refused_at_open_with_a_place(tmp_path):
+    raw = ncep_raw().load()
+    raw["air"][2, 3, 5, 7] = 150.0  # the one coldest value: 12 UTC, 250 hPa, 52.5 N, 52.5 E
+    path = tmp_path / "celsius.nc"
+    changed(raw, "air", offset=-273.15).to_netcdf(path)
+    message = refusal(path)
+    assert "minimum -123.15 K at time 2020-01-01T12:00, level 250 hPa, latitude 52.5, " in message
+    assert "longitude 52.5, outside the plausible 150 … 350 K" in message
+    assert f"'air' in {path}" in message and "open it with xarray, set ds['air']" in message
+
+
+def test_an_impossible_wind_is_refused_without_a_unit_hint():
+    raw = ncep_raw().load()
+    raw["uwnd"][1, 2, 3, 4] = 1e4
+    message = refusal(raw)
+    assert "u_component_of_wind ('uwnd'" in message and "maximum 10000 m s-1" in message
+    assert "-200 … 200 m s-1" in message
+    place = f"time 2020-01-01T06:00, level 500 hPa, latitude {float(raw['lat'][3]):g}, longitude 30"
+    assert place in message
+    assert "look corrupt" in message and "look like" not in message and "attrs" not in message
+
+
+def test_a_value_just_outside_its_range_gets_no_unit_hint():
+    raw = ncep_raw().load()
+    raw["shum"][0, 0, 0, 0] = -2e-4  # g/kg would fit, but this is a bad value, not a unit
+    message = refusal(raw)
+    assert "minimum -0.0002 kg kg-1" in message and "look corrupt" in message
+    assert "look like" not in message and "'g kg-1'" not in message
+
+
+def test_nans_are_ignored_but_an_all_nan_variable_is_refused():
+    raw = ncep_raw().load()
+    raw["air"][0, 1] = np.nan
+    assert np.isnan(open_reanalysis(raw)["temperature"].values).any()
+    raw["air"][:] = np.nan
+    with pytest.raises(reanalysis.ReanalysisValueError) as info:
+        open_reanalysis(raw)
+    message = str(info.value)
+    assert "temperature ('air'" in message and "NaN everywhere" in message
+    assert "\n" not in message
+
+
+def test_check_values_false_skips_the_check():
+    raw = changed(ncep_raw(), "air", offset=-273.15)
+    ds = open_reanalysis(raw, check_values=False)
+    assert float(ds["temperature"].min()) < 0.0  # the °C values, read as K
+    with pytest.raises(reanalysis.ReanalysisValueError, match="degC"):
+        check_plausible(ds)
+
+
+def test_small_selections_are_checked_at_open_and_big_ones_when_loaded(monkeypatch):
+    calls = []
+    monkeypatch.setattr(reanalysis, "check_plausible", lambda ds: calls.append(ds.nbytes))
+    open_reanalysis(sample("weatherbench2.zarr"))
+    assert len(calls) == 1
+    monkeypatch.setattr(reanalysis, "CHECK_AT_OPEN_MAX_BYTES", 1000)  # "a whole ERA5 store"
+    open_reanalysis(sample("weatherbench2.zarr"))
+    assert len(calls) == 1
+    monkeypatch.undo()
+
+    monkeypatch.setattr(reanalysis, "CHECK_AT_OPEN_MAX_BYTES", 1000)
+    raw = changed(xr.open_zarr(sample("weatherbench2.zarr")), "temperature", offset=-273.15)
+    ds = open_reanalysis(raw)  # not read at open, so not refused
+    assert isinstance(ds["temperature"].data, dask.array.Array)
+    with pytest.raises(reanalysis.ReanalysisValueError, match="degC") as info:
+        pl.model_from_pressure_levels(ds, "T21", 5, time_index=1)
+    assert "time 2020-01-01T06:00" in str(info.value)  # the time that was loaded
+
+
+def test_check_plausible_computes_once_and_leaves_data_lazy():
+    from dask.callbacks import Callback
+
+    class Counter(Callback):
+        computes = 0
+
+        def _start(self, dsk):
+            Counter.computes += 1
+
+    ds = open_reanalysis(sample("era5_arco.zarr"), check_values=False)
+    with Counter():
+        check_plausible(ds)
+    assert Counter.computes == 1
+    assert all(isinstance(da.data, dask.array.Array) for da in ds.data_vars.values())
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_every_sample_is_plausible(name):
+    check_plausible(open_reanalysis(sample(name), check_values=False))

@@ -15,36 +15,28 @@ from ngcm_lab.training import TrainingConfig, TrainingDivergedError, make_loss, 
 from ngcm_lab.training_data import load_truth
 from ngcm_lab.xarray_io import trajectory_to_dataset
 
-CONFIG = TrainingConfig(
-    curriculum=((6.0, 2), (6.0, 2)),
-    batch_size=2,
-    checkpoint_every=1,
-    network=ColumnNetworkConfig(width=8, blocks=1),
-    learning_rate=1e-3,
-    warmup_updates=1,
-)
+
+@pytest.fixture(scope="module")
+def setup(tiny_training):
+    hybrid, truth, dataset, _ = tiny_training
+    return hybrid, truth, dataset
 
 
 @pytest.fixture(scope="module")
-def setup():
-    model = PrimitiveEquationsModel.from_case("moist_held_suarez", "T21", layers=3, dt=1800.0)
-    run = model.run(3.0, output_interval_hours=6.0, progress=False)
-    dataset = trajectory_to_dataset(model, run)
-    truth = load_truth(model, dataset)
-    hybrid = HybridModel.create(model, CONFIG.network, physics_interval_s=3600.0)
-    return hybrid, truth, dataset
+def tiny_config(tiny_training):
+    return tiny_training[3]
 
 
 def _lines(path):
     return [json.loads(x) for x in (path / "metrics.jsonl").read_text().splitlines()]
 
 
-def test_resume_reproduces_an_uninterrupted_run(setup, tmp_path):
+def test_resume_reproduces_an_uninterrupted_run(tiny_config, setup, tmp_path):
     hybrid, truth, _ = setup
     assert len(truth.train_indices) > 2 and len(truth.test_indices) > 0
-    full, _ = train(hybrid, truth, CONFIG, tmp_path / "full", progress=False)
-    train(hybrid, truth, CONFIG, tmp_path / "split", progress=False, stop_after=3)
-    resumed, _ = train(hybrid, truth, CONFIG, tmp_path / "split", resume=True, progress=False)
+    full, _ = train(hybrid, truth, tiny_config, tmp_path / "full", progress=False)
+    train(hybrid, truth, tiny_config, tmp_path / "split", progress=False, stop_after=3)
+    resumed, _ = train(hybrid, truth, tiny_config, tmp_path / "split", resume=True, progress=False)
     for a, b in zip(jax.tree.leaves(full), jax.tree.leaves(resumed), strict=True):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     full_lines, split_lines = _lines(tmp_path / "full"), _lines(tmp_path / "split")
@@ -55,20 +47,20 @@ def test_resume_reproduces_an_uninterrupted_run(setup, tmp_path):
     assert len({tuple(x["initial_times"]) for x in full_lines}) > 1
 
 
-def test_resume_refuses_a_different_configuration(setup, tmp_path):
+def test_resume_refuses_a_different_configuration(tiny_config, setup, tmp_path):
     hybrid, truth, _ = setup
-    train(hybrid, truth, CONFIG, tmp_path, progress=False, stop_after=1)
-    other = TrainingConfig(**{**CONFIG.__dict__, "learning_rate": 5e-3})
+    train(hybrid, truth, tiny_config, tmp_path, progress=False, stop_after=1)
+    other = TrainingConfig(**{**tiny_config.__dict__, "learning_rate": 5e-3})
     with pytest.raises(ValueError, match="differs from the configuration"):
         train(hybrid, truth, other, tmp_path, resume=True, progress=False)
 
 
-def test_non_finite_updates_are_skipped_then_stop(setup, tmp_path, capsys):
+def test_non_finite_updates_are_skipped_then_stop(tiny_config, setup, tmp_path, capsys):
     hybrid, truth, _ = setup
     broken = {k: v.copy() for k, v in truth.targets.items()}
     broken["temperature"][:] = np.nan
     bad = type(truth)(**{**truth.__dict__, "targets": broken})
-    config = TrainingConfig(**{**CONFIG.__dict__, "max_consecutive_nonfinite": 2})
+    config = TrainingConfig(**{**tiny_config.__dict__, "max_consecutive_nonfinite": 2})
     with pytest.raises(TrainingDivergedError, match="lower learning_rate"):
         train(hybrid, bad, config, tmp_path, progress=False)
     lines = _lines(tmp_path)
@@ -77,7 +69,7 @@ def test_non_finite_updates_are_skipped_then_stop(setup, tmp_path, capsys):
     assert "update skipped" in captured.out + captured.err
 
 
-def test_loss_decreases_on_a_tiny_problem(tmp_path):
+def test_loss_decreases_on_a_tiny_problem(tiny_config, tmp_path):
     """A dycore without the Held–Suarez forcing learns it from a truth that has it.
 
     Over 6 h the two differ only by the forcing (same grid, same dynamics), so the whole loss is
@@ -98,7 +90,11 @@ def test_loss_decreases_on_a_tiny_problem(tmp_path):
         physics_interval_s=3600.0,
     )
     config = dataclasses.replace(
-        CONFIG, curriculum=((6.0, 30),), network=network, learning_rate=1e-2, checkpoint_every=100
+        tiny_config,
+        curriculum=((6.0, 30),),
+        network=network,
+        learning_rate=1e-2,
+        checkpoint_every=100,
     )
     loss = jax.jit(make_loss(hybrid, truth, config, outputs=1))
 

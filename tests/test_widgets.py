@@ -140,8 +140,12 @@ def test_blow_up_is_reported_and_last_finite_state_kept(explorer):
     explorer.interval.value = DAY
     explorer.build()
     assert not explorer.step(n_intervals=6)
-    assert "non-finite" in explorer.last_error and "smaller time step" in explorer.last_error
-    assert "dt = 10800" in explorer.last_error
+    # Negative depth (finite but absurd) stops it before anything is non-finite.
+    assert "left physical bounds" in explorer.last_error and "depth" in explorer.last_error
+    assert (
+        "time step is too long" in explorer.last_error and "try dt = 720 s" in explorer.last_error
+    )
+    assert "--dt" not in explorer.last_error
     assert "color:#b00020" in explorer.status.value
     assert all(np.all(np.isfinite(x)) for x in explorer.state.__dict__.values())
     assert explorer.time_s < 6 * DAY and np.all(np.isfinite(explorer.field))

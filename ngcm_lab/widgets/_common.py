@@ -12,6 +12,7 @@ import html
 import io
 from typing import Any
 
+from ngcm_lab.errors import NgcmLabError
 from ngcm_lab.spherical_harmonics import RESOLUTIONS
 
 _REFERENCE = ("T42", 900.0)  # resolution and time step that "relative cost 1×" refers to
@@ -42,9 +43,9 @@ def status_html(text: str, error: bool = False) -> str:
 
 
 def error_text(err: BaseException) -> str:
-    """What a student sees for an exception: the message of a ValueError (our explanations),
-    the type and message of anything unexpected."""
-    if isinstance(err, ValueError | KeyError | IndexError):
+    """What a student sees for an exception: the message of one of the package's errors or a
+    ValueError (our explanations), the type and message of anything unexpected."""
+    if isinstance(err, NgcmLabError | ValueError | KeyError | IndexError):
         return str(err).strip("'\"")
     return f"unexpected {type(err).__name__}: {err}"
 

@@ -20,20 +20,16 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
-import jax
-import jax.numpy as jnp
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ngcm_lab import forecast, time_integration
 from ngcm_lab.constants import SECONDS_PER_DAY
-from ngcm_lab.forecast import ForecastBlowUpError
 from ngcm_lab.plotting import plot_energy_spectrum, plot_map
 from ngcm_lab.primitive_model import PRIMITIVE_CASES, PRIMITIVE_DAYS, PrimitiveEquationsModel
 from ngcm_lab.widgets._common import error_text, show_figure, status_html
 from ngcm_lab.widgets.resolution import ResolutionPicker, RunSettings
-from ngcm_lab.widgets.shallow_water import _first_nonfinite_leaf, format_time
+from ngcm_lab.widgets.shallow_water import format_time
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,8 +112,7 @@ class ForecastStepper:
         self._level_sigma = float(level)
         self._steps_done = 0
         self._built: tuple[str, RunSettings] | None = None
-        self._advance_cache: dict[int, Callable] = {}
-        self._jit_step: Callable | None = None
+        self._compiled_lengths: set[int] = set()
         self._initial_spectra: np.ndarray | None = None
         self._seconds_per_step: float | None = None
         self._lock = threading.RLock()
@@ -250,7 +245,7 @@ class ForecastStepper:
         with self._lock:
             self.model, self.state, self._steps_done = model, model.initial_state, 0
             self._built = (case, settings)
-            self._advance_cache, self._jit_step = {}, None
+            self._compiled_lengths = set()
             self._seconds_per_step = None
             self._initial_spectra = spectra
         self._set_level_options()
@@ -410,62 +405,25 @@ class ForecastStepper:
             )
         return int(round(n))
 
-    def _compiled(self, n: int) -> Callable:
-        """Jitted `state -> (state after n steps, finite flag per leaf)`, per model."""
-        if n not in self._advance_cache:
-            many = time_integration.repeated(self.model.step, n)
-
-            def advance(state):
-                new = many(state)
-                return new, jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(new)])
-
-            self._advance_cache[n] = jax.jit(advance)
-        return self._advance_cache[n]
-
     def _advance(self, n: int | None) -> bool:
-        """Advance `n` steps (None: one output interval); on error keep the state, show it."""
+        """Advance `n` steps (None: one output interval) with the model's blow-up check; on
+        error keep the state and show it."""
         try:
             n = self._interval_steps() if n is None else n
-            fresh = n not in self._advance_cache
-            advance = self._compiled(n)
+            fresh = n not in self._compiled_lengths
             with self._lock:
-                state = self.state
                 start = time.perf_counter()
-                new, finite = advance(state)
-                finite = np.asarray(finite)  # waits for the result
+                self.state = self.model.stepper.advance(self.state, n, self._steps_done)
                 elapsed = time.perf_counter() - start
-                if not finite.all():
-                    raise self._blow_up(state, n)
-                self.state = new
                 self._steps_done += n
+            self._compiled_lengths.add(n)
             if not fresh:
                 self._seconds_per_step = elapsed / n
                 self.picker.set_measured_seconds_per_step(elapsed / n, self._built[1])
             return True
-        except Exception as err:
+        except Exception as err:  # ForecastBlowUpError, ValueError, anything unexpected
             self._show_error(err)
             return False
-
-    def _blow_up(self, state: Any, n: int) -> ForecastBlowUpError:
-        """The exact step and variable of a blow-up, found by re-running the interval."""
-        model = self.model
-        if self._jit_step is None:
-            self._jit_step = jax.jit(model.step)
-        try:
-            forecast.integrate(
-                self._jit_step,
-                state,
-                dt_s=model.dt_s,
-                n_steps=n,
-                steps_per_output=n,
-                progress=False,
-            )
-        except ForecastBlowUpError as err:
-            step = self._steps_done + err.step
-            return ForecastBlowUpError(step, step * model.dt_s, err.variable, model.dt_s)
-        step = self._steps_done + n
-        variable = _first_nonfinite_leaf(self._compiled(n)(state)[0])
-        return ForecastBlowUpError(step, step * model.dt_s, variable, model.dt_s)
 
     def _run_loop(self, target_steps: int) -> None:
         try:
@@ -505,10 +463,7 @@ class ForecastStepper:
             self._show_error(err)
 
     def _show_error(self, err: BaseException) -> None:
-        if isinstance(err, ForecastBlowUpError):
-            self.last_error = str(err).replace("e.g. --dt ", "e.g. dt = ")
-        else:
-            self.last_error = error_text(err)
+        self.last_error = error_text(err)
         self._update_text()
 
     def _set_variable_options(

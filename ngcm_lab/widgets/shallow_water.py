@@ -17,19 +17,21 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
-import jax
-import jax.numpy as jnp
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ngcm_lab import forecast, time_integration
 from ngcm_lab.constants import SECONDS_PER_DAY
-from ngcm_lab.forecast import ForecastBlowUpError
 from ngcm_lab.models import ShallowWaterModel, case_names, get_case, suggested_dt
 from ngcm_lab.plotting import plot_energy_spectrum, plot_map
 from ngcm_lab.spherical_harmonics import Grid, resolution_names
-from ngcm_lab.widgets._common import estimate_text, resolution_label, show_figure, status_html
+from ngcm_lab.widgets._common import (
+    error_text,
+    estimate_text,
+    resolution_label,
+    show_figure,
+    status_html,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,14 +68,6 @@ def format_time(time_s: float) -> str:
     return f"day {days}, {hours:02d}:{minutes:02d} ({time_s / SECONDS_PER_DAY:.3g} days)"
 
 
-def _first_nonfinite_leaf(state: Any) -> str:
-    """Name of the first state variable holding a non-finite value (``'state'`` if none)."""
-    for path, leaf in jax.tree_util.tree_flatten_with_path(state)[0]:
-        if not np.all(np.isfinite(np.asarray(leaf))):
-            return jax.tree_util.keystr(path).lstrip(".")
-    return "state"
-
-
 class ShallowWaterExplorer:
     """Interactive shallow-water model: choose a case and grid, then build, step and run it.
 
@@ -108,8 +102,7 @@ class ShallowWaterExplorer:
         self.field: np.ndarray | None = None  # the map's field (SI units) as last drawn
         self._steps_done = 0
         self._built_settings: tuple[str, str, float] | None = None
-        self._advance_cache: dict[int, Callable] = {}
-        self._jit_step: Callable | None = None
+        self._compiled_lengths: set[int] = set()
         self._initial_spectrum: np.ndarray | None = None
         self._seconds_per_step: float | None = None
         self._max_wind = float("nan")
@@ -251,7 +244,7 @@ class ShallowWaterExplorer:
         with self._lock:
             self.model, self.state, self._steps_done = model, model.initial_state, 0
             self._built_settings = (self.resolution.value, self.case.value, dt)
-            self._advance_cache, self._jit_step = {}, None
+            self._compiled_lengths = set()
             self._seconds_per_step = None
             self._initial_spectrum = np.asarray(model.energy_spectrum(model.initial_state))
         self._guard(self.redraw)
@@ -375,61 +368,24 @@ class ShallowWaterExplorer:
             raise ValueError(f"dt = {model.dt_s:g} s is longer than the output interval")
         return n
 
-    def _compiled(self, n: int) -> Callable:
-        """Jitted `state -> (state after n steps, finite flag per variable)`, per model."""
-        if n not in self._advance_cache:
-            many = time_integration.repeated(self.model.step, n)
-
-            def advance(state):
-                new = many(state)
-                return new, jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(new)])
-
-            self._advance_cache[n] = jax.jit(advance)
-        return self._advance_cache[n]
-
     def _advance(self, n: int | None) -> bool:
-        """Advance `n` steps (None: one output interval); on error keep the state, show it."""
+        """Advance `n` steps (None: one output interval) with the model's blow-up check; on
+        error keep the state and show it."""
         try:
             n = self._interval_steps() if n is None else n
-            fresh = n not in self._advance_cache
-            advance = self._compiled(n)
+            fresh = n not in self._compiled_lengths
             with self._lock:
-                state = self.state
                 start = time.perf_counter()
-                new, finite = advance(state)
-                finite = np.asarray(finite)  # waits for the result
+                self.state = self.model.stepper.advance(self.state, n, self._steps_done)
                 elapsed = time.perf_counter() - start
-                if not finite.all():
-                    raise self._blow_up(state, n)
-                self.state = new
                 self._steps_done += n
+            self._compiled_lengths.add(n)
             if not fresh:
                 self._seconds_per_step = elapsed / n
             return True
         except Exception as err:  # ForecastBlowUpError, ValueError, anything unexpected
             self._show_error(err)
             return False
-
-    def _blow_up(self, state: Any, n: int) -> ForecastBlowUpError:
-        """The exact step and variable of a blow-up, found by re-running the interval."""
-        model = self.model
-        if self._jit_step is None:
-            self._jit_step = jax.jit(model.step)
-        try:
-            forecast.integrate(
-                self._jit_step,
-                state,
-                dt_s=model.dt_s,
-                n_steps=n,
-                steps_per_output=n,
-                progress=False,
-            )
-        except ForecastBlowUpError as err:
-            step = self._steps_done + err.step
-            return ForecastBlowUpError(step, step * model.dt_s, err.variable, model.dt_s)
-        step = self._steps_done + n
-        variable = _first_nonfinite_leaf(self._compiled(n)(state)[0])
-        return ForecastBlowUpError(step, step * model.dt_s, variable, model.dt_s)
 
     def _run_loop(self, target_steps: int) -> None:
         try:
@@ -468,12 +424,7 @@ class ShallowWaterExplorer:
             self._show_error(err)
 
     def _show_error(self, err: BaseException) -> None:
-        if isinstance(err, ForecastBlowUpError):
-            self.last_error = str(err).replace("e.g. --dt ", "e.g. dt = ")  # not the CLI here
-        elif isinstance(err, ValueError):
-            self.last_error = str(err)
-        else:
-            self.last_error = f"unexpected {type(err).__name__}: {err}"
+        self.last_error = error_text(err)
         self._update_text()
 
     def _case_changed(self, change: dict) -> None:

@@ -1,0 +1,132 @@
+"""A training run on disk: its configuration, checkpoint and metrics, read and written safely.
+
+A run directory holds `config.json` (the `TrainingConfig`), `checkpoint.msgpack` (parameters,
+optimizer state, EMA parameters and the update counter, as msgpack of plain arrays through
+`flax.serialization` — never pickle) and `metrics.jsonl` (one JSON record per update). Every file
+is written to a temporary file and renamed into place (`files.py`), so an interrupted write
+leaves the previous version. Reading validates before anything expensive happens: a truncated
+or foreign checkpoint, or one whose network does not fit the configuration, is a
+`CheckpointError` naming the file and the fix — not a msgpack or flax traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from typing import Any
+
+import flax.serialization
+import numpy as np
+
+from ngcm_lab.errors import CheckpointError
+from ngcm_lab.files import write_bytes_atomic, write_text_atomic
+
+CHECKPOINT = "checkpoint.msgpack"
+CONFIG = "config.json"
+METRICS = "metrics.jsonl"
+_KEYS = {"update", "params", "opt_state", "ema"}
+
+
+def save_checkpoint(directory: pathlib.Path, update: int, params, opt_state, ema) -> None:
+    """Write the training state atomically."""
+    payload = {"update": np.int64(update), "params": params, "opt_state": opt_state, "ema": ema}
+    write_bytes_atomic(pathlib.Path(directory) / CHECKPOINT, flax.serialization.to_bytes(payload))
+
+
+def read_checkpoint(directory: pathlib.Path) -> dict[str, Any]:
+    """The raw checkpoint (nested dicts of arrays), checked to be complete."""
+    path = pathlib.Path(directory) / CHECKPOINT
+    if not path.is_file():
+        raise CheckpointError(f"{path} not found: give a directory written by `ngcm-lab train`")
+    try:
+        raw = flax.serialization.msgpack_restore(path.read_bytes())
+    except Exception as error:  # msgpack raises several unrelated types for bad bytes
+        raise CheckpointError(
+            f"{path} is not a readable checkpoint ({type(error).__name__}: {error}); it may be "
+            "truncated — restore it, or retrain into a new directory"
+        ) from None
+    if not isinstance(raw, dict) or not _KEYS <= set(raw):
+        raise CheckpointError(
+            f"{path} is not an ngcm-lab training checkpoint (it lacks "
+            f"{sorted(_KEYS - set(raw) if isinstance(raw, dict) else _KEYS)})"
+        )
+    return raw
+
+
+def checkpoint_update(directory: pathlib.Path) -> int:
+    """The number of updates a (validated) checkpoint has done."""
+    return int(read_checkpoint(directory)["update"])
+
+
+def load_checkpoint(directory: pathlib.Path, params, opt_state, ema) -> tuple[int, Any, Any, Any]:
+    """Read a checkpoint into the structure of the given templates; a `CheckpointError` when
+    it does not fit them (a different network or optimizer)."""
+    raw = read_checkpoint(directory)
+    template = {"update": np.int64(0), "params": params, "opt_state": opt_state, "ema": ema}
+    try:
+        restored = flax.serialization.from_state_dict(template, raw)
+        _check_shapes(template, restored)
+    except (ValueError, KeyError, TypeError) as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise CheckpointError(
+            f"{pathlib.Path(directory) / CHECKPOINT} does not fit the network of its "
+            f"{CONFIG} ({first_line}); was {CONFIG} edited? Restore it, or retrain into a new "
+            "directory"
+        ) from None
+    return int(restored["update"]), restored["params"], restored["opt_state"], restored["ema"]
+
+
+def _check_shapes(template, restored) -> None:
+    import jax
+
+    for (path, want), got in zip(
+        jax.tree_util.tree_leaves_with_path(template), jax.tree.leaves(restored), strict=True
+    ):
+        if np.shape(want) != np.shape(got):
+            raise ValueError(
+                f"{jax.tree_util.keystr(path)} is {np.shape(got)} in the checkpoint, "
+                f"{np.shape(want)} in the configuration"
+            )
+
+
+def read_json(path: pathlib.Path) -> dict:
+    """A JSON object from `path`, or a `CheckpointError` naming the file."""
+    try:
+        data = json.loads(pathlib.Path(path).read_text())
+    except FileNotFoundError:
+        raise CheckpointError(
+            f"{path} not found: give a directory written by `ngcm-lab train`"
+        ) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise CheckpointError(f"{path} is not valid JSON ({error}); restore or fix it") from None
+    if not isinstance(data, dict):
+        raise CheckpointError(f"{path} holds {type(data).__name__}, not a JSON object")
+    return data
+
+
+def write_json(path: pathlib.Path, data: dict | str) -> None:
+    """Write a JSON object (or already formatted JSON text) atomically."""
+    write_text_atomic(path, data if isinstance(data, str) else json.dumps(data, indent=2))
+
+
+class MetricsLog:
+    """`metrics.jsonl`: records kept in memory and the whole file replaced atomically on each
+    `append`, so a crash never leaves a half-written line; opening it drops records from
+    `first_update` on (a resumed run recomputes them identically)."""
+
+    def __init__(self, directory: pathlib.Path, first_update: int = 0):
+        self.path = pathlib.Path(directory) / METRICS
+        self.lines: list[str] = []
+        if self.path.exists():
+            for line in self.path.read_text().splitlines():
+                if line.strip() and json.loads(line).get("update", -1) < first_update:
+                    self.lines.append(line)
+        if self.path.exists() or first_update == 0:
+            self._write()
+
+    def append(self, record: dict) -> None:
+        self.lines.append(json.dumps(record))
+        self._write()
+
+    def _write(self) -> None:
+        write_text_atomic(self.path, "".join(line + "\n" for line in self.lines))
