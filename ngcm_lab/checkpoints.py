@@ -2,7 +2,8 @@
 
 A run directory holds `config.json` (the `TrainingConfig`), `checkpoint.msgpack` (parameters,
 optimizer state, EMA parameters and the update counter, as msgpack of plain arrays through
-`flax.serialization` — never pickle) and `metrics.jsonl` (one JSON record per update). Every file
+`flax.serialization` — never pickle), `metrics.jsonl` (one JSON record per update) and, when σ_X
+came from data, `output_scales.json` (the scales the network was trained with). Every file
 is written to a temporary file and renamed into place (`files.py`), so an interrupted write
 leaves the previous version. Reading validates before anything expensive happens: a truncated
 or foreign checkpoint, or one whose network does not fit the configuration, is a
@@ -24,6 +25,7 @@ from ngcm_lab.files import write_bytes_atomic, write_text_atomic
 CHECKPOINT = "checkpoint.msgpack"
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
+OUTPUT_SCALES = "output_scales.json"  # σ_X per variable and level, SI per second
 _KEYS = {"update", "params", "opt_state", "ema"}
 
 

@@ -31,7 +31,7 @@ import time
 from types import ModuleType
 from typing import Any
 
-from ngcm_lab.cli_training import PROG, evaluate, train
+from ngcm_lab.cli_training import PROG, evaluate, train, trained_forecast
 from ngcm_lab.errors import InputError, NgcmLabError
 
 DEFAULT_LAYERS = 20
@@ -74,13 +74,19 @@ def build_parser() -> argparse.ArgumentParser:
         "netCDF file or .zarr store in a layout open_reanalysis reads (ERA5, WeatherBench2, "
         "NCEP-style CF); moist when it has specific humidity (no physics); needs --days",
     )
+    start.add_argument(
+        "--checkpoint",
+        metavar="DIR",
+        help="run a trained hybrid (a directory written by `ngcm-lab train`) freely from its "
+        "truth: the first evaluation start, or --time; the grid and layers are the checkpoint's",
+    )
     fc.add_argument(
         "--time",
         metavar="ISO",
-        help="with --initial: the initial time, e.g. 2020-01-01T06 (default: the first; a "
-        "partial date picks the first time within it)",
+        help="with --initial or --checkpoint: the initial time, e.g. 2020-01-01T06 (default: the "
+        "first, or the first evaluation start; a partial date picks the first time within it)",
     )
-    fc.add_argument("--resolution", required=True, help="grid name, e.g. T42 or TL63")
+    fc.add_argument("--resolution", help="grid name, e.g. T42 or TL63 (with --case, --initial)")
     fc.add_argument(
         "--days", type=float, help="forecast length (default: the case's own; needed by --initial)"
     )
@@ -117,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument(
         "--config",
         default="default",
-        help="configuration name (default) or a JSON file of TrainingConfig fields",
+        help="configuration name (learn-drag, default, stochastic) or a JSON file of "
+        "TrainingConfig fields",
     )
     tr.add_argument("--fast", action="store_true", help="a few-minute version (24 h rollouts)")
     tr.add_argument("--truth", metavar="FILE.nc", help="truth trajectory (default: shipped)")
@@ -225,8 +232,18 @@ def _forecast(args: argparse.Namespace, command_line: str) -> int:
     started = time.perf_counter()
     if args.initial is not None and args.days is None:
         raise UsageError("--initial needs --days: a forecast from data has no default length")
-    if args.time is not None and args.initial is None:
-        raise UsageError("--time applies to --initial only (cases start at their own time)")
+    if args.time is not None and args.case is not None:
+        raise UsageError("--time applies to --initial and --checkpoint (cases start at their own)")
+    if args.checkpoint is not None:
+        for option in ("resolution", "layers", "dt"):
+            if getattr(args, option) is not None:
+                raise UsageError(
+                    f"--{option} is the checkpoint's own with --checkpoint; drop --{option}"
+                )
+        if args.days is None:
+            raise UsageError("--checkpoint needs --days: a free run has no default length")
+    elif args.resolution is None:
+        raise UsageError("give --resolution, e.g. T42 (grid names: T21 … T213, TL63 … TL255)")
     _positive("--days", args.days, allow_zero=True)
     _positive("--dt", args.dt)
     _positive("--output-interval-hours", args.output_interval_hours)
@@ -240,7 +257,10 @@ def _forecast(args: argparse.Namespace, command_line: str) -> int:
 
     dtype = _dtype(args.x64)
     start = None
-    if args.initial is not None:
+    if args.checkpoint is not None:
+        model, start, case = trained_forecast(args.checkpoint, args.time)
+        default_days = None
+    elif args.initial is not None:
         model, start, case = _build_initial_model(args, dtype)
         default_days = None
     else:
@@ -266,14 +286,18 @@ def _forecast(args: argparse.Namespace, command_line: str) -> int:
         integration = model.run(days, output_interval_hours=hours, progress=not args.no_progress)
     except forecast.ForecastBlowUpError as error:
         advice = error.advice("--dt", from_data=args.initial is not None)
+        if args.checkpoint is not None:
+            advice = "The trained hybrid is unstable in this free run."
         print(f"error: {error.facts()} {advice}", file=sys.stderr)
         return 1
+    written = getattr(model, "dycore", model)  # a trained hybrid writes its dynamics
     if start is None:
-        ds = xarray_io.trajectory_to_dataset(model, integration)
+        ds = xarray_io.trajectory_to_dataset(written, integration)
     else:
-        ds = xarray_io.trajectory_to_dataset(model, integration, start=start)
-    if args.initial is not None:
-        ds.attrs["initial_conditions"] = args.initial
+        ds = xarray_io.trajectory_to_dataset(written, integration, start=start)
+    source = args.initial or args.checkpoint
+    if source is not None:
+        ds.attrs["initial_conditions" if args.initial else "hybrid_checkpoint"] = source
         if start is not None:
             ds.attrs["initial_time"] = str(start)[:19]
     ds.attrs["history"] += f"; command: {command_line}"

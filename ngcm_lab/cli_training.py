@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import math
 import pathlib
@@ -50,7 +51,8 @@ def train(args: argparse.Namespace) -> int:
             f"to do. Score it with: {PROG} evaluate --checkpoint {directory}"
         )
         return 0
-    hybrid, truth = experiments.build(config, args.truth)
+    scales = experiments.saved_output_scales(directory) if args.resume else None
+    hybrid, truth = experiments.build(config, args.truth, output_scales=scales)
     tic = time.perf_counter()
     with _stop_requested() as stop:
         training.train(
@@ -118,31 +120,126 @@ def _stop_requested() -> Iterator[threading.Event]:
 
 def evaluate(args: argparse.Namespace) -> int:
     """`ngcm-lab evaluate`: scores by lead time of a trained hybrid, as text or JSON."""
-    from ngcm_lab import experiments
+    from ngcm_lab import evaluation
 
     if not (math.isfinite(args.days) and args.days > 0):
         raise InputError(f"--days must be a positive number, got {args.days:g}")
     if args.members < 1:
         raise InputError(f"--members must be at least 1, got {args.members}")
-    result = experiments.evaluate(args.checkpoint, args.truth, args.days, args.members)
+    result = evaluation.evaluate(args.checkpoint, args.truth, args.days, args.members)
     if args.json:
         print(json.dumps(result))
         return 0
-    leads = result["lead_hours"]
-    # Precipitation is printed in mm/day (the JSON keeps SI, kg m⁻² s⁻¹).
-    factor = {"precipitation_rate": 86400.0}
-    for score in ("rmse", "crps"):
-        if score not in result:
-            continue
-        print(
-            f"{result['held_out_initial_times']} held-out initial times, {score.upper()} "
-            "(hybrid / baseline; precipitation in mm/day):"
-        )
-        for i in range(3, len(leads), 4):
-            cells = [
-                f"{k} {result[score]['hybrid'][k][i] * factor.get(k, 1):.2f}/"
-                f"{result[score]['baseline'][k][i] * factor.get(k, 1):.2f}"
-                for k in result[score]["hybrid"]
-            ]
-            print(f"  {leads[i]:5.0f} h: " + ", ".join(cells))
+    print(_evaluation_text(result))
     return 0
+
+
+def _evaluation_text(result: dict[str, Any]) -> str:
+    """The evaluation as a few lines a person reads: RMSE of baseline | hybrid | oracle with
+    90 % intervals, the gap closed, and what the network learned, once a day."""
+    leads = result["lead_hours"]
+    first, last = result["evaluation_days"]
+    gap = "; gap closed [90 % interval]" if "gap_closed" in result else ""
+    lines = [
+        f"{result['experiment']}: {result['held_out_initial_times']} evaluation starts "
+        f"{result['start_spacing_hours'] or 0:g} h apart (days {first:g}–{last:g}; training "
+        f"targets end before day {result['training_targets_end_before_day']:g})",
+        "RMSE [90 % interval]: " + " | ".join(result["rmse"]) + gap,
+    ]
+    daily = [i for i, hours in enumerate(leads) if hours % 24 == 0] or [len(leads) - 1]
+    factor = {"precipitation_rate": 86400.0}  # shown in mm/day; the JSON keeps SI
+    for name in result["rmse"]["baseline"]:
+        for i in daily:
+            cells = []
+            for model in result["rmse"]:
+                value = result["rmse"][model][name][i] * factor.get(name, 1.0)
+                low, high = (x[i] * factor.get(name, 1.0) for x in result["rmse_90"][model][name])
+                cells.append(f"{value:.3g} [{low:.3g}, {high:.3g}]")
+            text = f"  {name} {leads[i]:4.0f} h: " + " | ".join(cells)
+            if name in result.get("gap_closed", {}):
+                low, high = (x[i] for x in result["gap_closed_90"][name])
+                text += f"; {result['gap_closed'][name][i]:.2f} [{low:.2f}, {high:.2f}]"
+            lines.append(text)
+    learned = result.get("learned_vs_withheld") or {}
+    cells = [
+        f"{name} slope {fit['slope']:.2f}, r {fit['r']:.2f}"
+        for name, fit in learned.items()
+        if fit is not None
+    ]
+    if cells:
+        lines.append("learned vs withheld (zonal-mean lowest layer): " + "; ".join(cells))
+    for score in ("crps", "spread"):
+        if score in result:
+            for name, values in result[score]["hybrid"].items():
+                by_day = ", ".join(f"{values[i] * factor.get(name, 1.0):.3g}" for i in daily)
+                lines.append(f"  {score} {name} hybrid by day: {by_day}")
+    return "\n".join(lines)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainedForecast:
+    """A trained hybrid and a start state, with the forecast interface the CLI runs: `run`,
+    `steps_for`, `dt_s` (one physics interval), `grid`; `dycore` writes the output."""
+
+    hybrid: Any
+    params: Any
+    state: Any
+
+    @property
+    def dt_s(self) -> float:
+        return self.hybrid.physics_interval_s
+
+    @property
+    def grid(self) -> Any:
+        return self.hybrid.grid
+
+    @property
+    def dycore(self) -> Any:
+        return self.hybrid.dycore
+
+    def steps_for(self, days: float) -> int:
+        n = days * 86400.0 / self.dt_s
+        if abs(n - round(n)) > 1e-6:
+            raise ValueError(f"{days} days is not a whole number of {self.dt_s} s intervals")
+        return int(round(n))
+
+    def run(self, days: float, *, output_interval_hours: float, progress: bool) -> Any:
+        return self.hybrid.run(
+            self.params,
+            self.state,
+            days,
+            output_interval_hours=output_interval_hours,
+            progress=progress,
+        )
+
+
+def trained_forecast(directory: str, time_label: str | None) -> tuple[TrainedForecast, Any, str]:
+    """The trained hybrid of `directory` started from its truth at `time_label` (default: the
+    first evaluation start), that start time, and a label for messages."""
+    import jax
+    import numpy as np
+
+    from ngcm_lab import experiments
+
+    trained = experiments.load_trained(directory)
+    truth = trained.truth
+    with experiments.open_truth(trained.config.experiment) as ds:
+        times = ds["time"].values
+    if time_label is None:
+        index = truth.first_eval_index
+    else:
+        try:
+            wanted = np.datetime64(time_label)
+        except ValueError:
+            raise InputError(f"--time {time_label!r} is not an ISO date and time") from None
+        matches = np.flatnonzero(times >= wanted)
+        if matches.size == 0:
+            raise InputError(
+                f"--time {time_label}: the truth runs from {str(times[0])[:16]} to "
+                f"{str(times[-1])[:16]}; choose a time in between"
+            )
+        index = int(matches[0])
+    key = jax.random.key(0) if trained.hybrid.stochastic else None
+    state = trained.hybrid.wrap(truth.state(index), truth.times_s[index], key)
+    label = f"hybrid {pathlib.Path(directory).name} ({trained.config.experiment})"
+    return TrainedForecast(trained.hybrid, trained.params, state), times[index], label

@@ -5,8 +5,11 @@ not resolve with a network that sees one column at a time (its prognostic variab
 their horizontal derivatives and a few surface and forcing fields) and returns tendencies for the
 same column; the same weights act on every column. Here the network is a residual MLP (their
 encoder–decoder uses 5 residual blocks of width 384; the defaults are CPU-sized) whose raw output
-is multiplied by a per-variable scale σ_X (SI units per second) and a global factor, so that the
-untrained network is a small perturbation of the dynamical core rather than noise.
+is multiplied by a scale σ_X per variable and level (SI units per second): the typical size of
+the tendency it must supply, measured from data (`training_data.residual_tendency_scales`), so a
+raw output of order one is the right amplitude. The last layer starts small (weights of standard
+deviation ~0.01 per unit input), so the untrained network is a small perturbation of the
+dynamical core rather than noise, without a global factor that would cap what it can learn.
 
 The columns are the rows of a (columns, features) matrix: a dense layer on the last axis is the
 per-column map, so no `vmap` is needed and XLA sees one large matrix product.
@@ -23,8 +26,8 @@ import numpy as np
 
 Array = jax.Array
 
-# Typical magnitudes of the unresolved tendencies (SI units per second), by variable: the raw
-# network output is multiplied by these, so a unit output is a plausible subgrid tendency.
+# Hand-set magnitudes of the unresolved tendencies (SI units per second), by variable: the scales
+# of models trained before σ_X came from data (their configurations say output_scales "fixed").
 DEFAULT_OUTPUT_SCALES = {
     "u": 2.0 / 86400.0,  # m s⁻¹ per day
     "v": 2.0 / 86400.0,
@@ -40,13 +43,14 @@ class ColumnNetworkConfig:
     Attributes:
       width: hidden width (NeuralGCM: 384).
       blocks: residual MLP blocks (NeuralGCM: 5).
-      output_scale: global factor on every output; small so the untrained network is near zero.
+      output_scale: global factor on every output (1: σ_X alone sets the amplitude; runs from
+        before σ_X came from data used 0.1).
       activation: "gelu", "silu" or "tanh".
     """
 
     width: int = 64
     blocks: int = 2
-    output_scale: float = 0.1
+    output_scale: float = 1.0
     activation: str = "gelu"
 
     def __post_init__(self):
@@ -59,6 +63,7 @@ class ColumnNetworkConfig:
 
 
 _ACTIVATIONS = {"gelu": nn.gelu, "silu": nn.silu, "tanh": jnp.tanh}
+LAST_LAYER_VARIANCE = 1e-4  # variance scale of the last layer's initial weights (fan-in)
 
 
 class ResidualBlock(nn.Module):
@@ -88,7 +93,10 @@ class ColumnNetwork(nn.Module):
         for _ in range(cfg.blocks):
             x = ResidualBlock(cfg.width, cfg.activation)(x)
         x = _ACTIVATIONS[cfg.activation](nn.LayerNorm()(x))
-        return nn.Dense(self.n_out)(x)
+        # Small last layer: raw outputs of ~0.01 at first, so the untrained hybrid is the dycore
+        # plus ~1 % of the tendency it will learn (the gradients still reach every weight).
+        small = nn.initializers.variance_scaling(LAST_LAYER_VARIANCE, "fan_in", "truncated_normal")
+        return nn.Dense(self.n_out, kernel_init=small)(x)
 
 
 def architecture_of(params) -> tuple[int, int]:

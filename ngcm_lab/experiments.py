@@ -1,10 +1,21 @@
-"""The learn-subgrid experiment: truth, coarse baseline, hybrid, training and evaluation by name.
+"""Hybrid-learning experiments by name: a truth, and the coarse model without and with the physics
+that the column network must learn.
 
-The shipped truth (`data_samples/hybrid_training/`) is a T42 moist Held–Suarez run with Earth
-orography and the full simple physics, coarse-grained to T21 L8. The **baseline** is the T21 L8
-model with Held–Suarez cooling and large-scale condensation but *without the surface fluxes*
-(bulk drag, sensible heat, evaporation): that withheld physics, and what the T42 → T21 truncation
-removes, is what the column network has to learn. The hybrid is the baseline plus the network.
+A rung of the ladder is an `Experiment`: where its truth comes from, and how to build its coarse
+model with the withheld physics switched off (the **baseline**, which the hybrid extends) or on
+(the **oracle**, the bound a perfect network could reach). Baseline and oracle differ by that
+term alone, so the withheld tendency of a state is the difference of their forcings
+(`withheld_tendencies`), and "the network learned the missing physics" is a regression of the
+network's tendency on it, not a hope.
+
+- **learn-drag** (perfect model): the truth is the T21 L8 dry Held & Suarez (1994) model itself —
+  Newtonian cooling and Rayleigh drag k_f = 1 day⁻¹ — run from a shipped spun-up state
+  (`learn_drag_truth`); the baseline lacks the drag. The withheld term is the only error, so the
+  oracle is the truth's own model and a perfect hybrid closes the whole gap.
+- **learn-surface-fluxes**: the shipped truth is a T42 moist Held–Suarez run with Earth orography
+  and the full simple physics, coarse-grained to T21 L8; the baseline has Held–Suarez cooling and
+  condensation but not the surface fluxes (bulk drag, sensible heat, evaporation). The oracle has
+  them, and still differs from the truth by what the T42 → T21 truncation removes.
 """
 
 from __future__ import annotations
@@ -12,18 +23,28 @@ from __future__ import annotations
 import dataclasses
 import json
 import pathlib
+from collections.abc import Callable
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
+from ngcm_lab import files
 from ngcm_lab.cases.jablonowski_williamson import PrimitiveFields
-from ngcm_lab.checkpoints import CHECKPOINT, CONFIG, load_checkpoint, read_checkpoint
-from ngcm_lab.column_network import architecture_of
+from ngcm_lab.checkpoints import (
+    CHECKPOINT,
+    CONFIG,
+    OUTPUT_SCALES,
+    load_checkpoint,
+    read_checkpoint,
+    read_json,
+)
+from ngcm_lab.column_network import ColumnNetworkConfig, architecture_of
 from ngcm_lab.errors import CheckpointError, InputError
-from ngcm_lab.hybrid_model import HybridModel, HybridState
+from ngcm_lab.held_suarez import HeldSuarezForcing
+from ngcm_lab.hybrid_model import HybridModel
+from ngcm_lab.paths import cache_dir, data_samples_dir
 from ngcm_lab.primitive_model import (
     HUMIDITY,
     MOIST_HELD_SUAREZ_FORCING,
@@ -31,22 +52,183 @@ from ngcm_lab.primitive_model import (
     suggested_dt,
 )
 from ngcm_lab.random_fields import RandomFieldConfig
-from ngcm_lab.scores import crps_ensemble
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
 from ngcm_lab.simple_physics import SimplePhysics
 from ngcm_lab.spherical_harmonics import Grid
-from ngcm_lab.training import TrainingConfig, nodal_prediction, optimizer, saved_config
-from ngcm_lab.training_data import TruthData, load_truth
-from ngcm_lab.validation import data_samples_dir
+from ngcm_lab.training import TrainingConfig, optimizer, saved_config
+from ngcm_lab.training_data import TruthData, load_truth, residual_tendency_scales
+from ngcm_lab.xarray_io import trajectory_to_dataset
 
 DEFAULT_TRUTH = "hybrid_training/truth_T42_to_T21L8.nc"
+LEARN_DRAG_SPINUP = "learn_drag/spunup_T21L8.nc"
 EVALUATED = ("u", "v", "temperature")
 
 DEMO_CHECKPOINT = "hybrid_training/demo_checkpoint"
 STOCHASTIC_CHECKPOINT = "hybrid_training/stochastic_checkpoint"
+LEARN_DRAG_CHECKPOINT = "learn_drag/checkpoint"
+
+
+@dataclasses.dataclass(frozen=True)
+class Experiment:
+    """A rung: its truth and its coarse model with the withheld physics off or on.
+
+    Attributes:
+      name: the name configurations use (`TrainingConfig.experiment`).
+      description: one line for listings.
+      truth: opens the default truth dataset.
+      coarse_model: `(truth, withheld_on, dtype) -> model` on the truth's grid and σ levels,
+        started from the truth's first snapshot.
+    """
+
+    name: str
+    description: str
+    truth: Callable[[], xr.Dataset]
+    coarse_model: Callable[[xr.Dataset, bool, Any], PrimitiveEquationsModel]
+
+
+def _coarse_grid_and_levels(truth: xr.Dataset, dtype) -> tuple[Grid, SigmaCoordinates]:
+    nlat = truth.sizes["lat"]
+    grid = next(
+        (
+            g
+            for name in ("T21", "T31", "T42", "T63", "T85")
+            if (g := Grid.from_name(name, dtype)).nodal_shape[0] == nlat
+        ),
+        None,
+    )
+    if grid is None:
+        raise InputError(f"the truth's {nlat} latitudes are not a T21–T85 Gaussian grid")
+    coords = SigmaCoordinates.equidistant(truth.sizes["level"])
+    if not np.allclose(truth["sigma"].values, coords.centers, atol=1e-6):
+        raise InputError("the truth's σ levels are not equidistant; the coarse model assumes so")
+    return grid, coords
+
+
+def _first_fields(truth: xr.Dataset, surface_geopotential: np.ndarray) -> PrimitiveFields:
+    first = truth.isel(time=0)
+    zeros = np.zeros_like(first["u"].values)
+    return PrimitiveFields(
+        first["u"].values,
+        first["v"].values,
+        first["temperature"].values,
+        first["surface_pressure"].values,
+        np.asarray(surface_geopotential, np.float64),
+        zeros,
+        zeros,
+        first[HUMIDITY].values if HUMIDITY in first else None,
+    )
+
+
+def _surface_fluxes_model(truth: xr.Dataset, withheld_on: bool, dtype) -> PrimitiveEquationsModel:
+    """T21 L8 moist Held–Suarez cooling + condensation, with or without the surface fluxes."""
+    grid, coords = _coarse_grid_and_levels(truth, dtype)
+    phi_name = next(
+        (n for n in ("baseline_surface_geopotential", "surface_geopotential") if n in truth), None
+    )
+    phi = np.zeros(grid.nodal_shape) if phi_name is None else truth[phi_name].values
+    return PrimitiveEquationsModel.from_fields(
+        _first_fields(truth, phi),
+        grid,
+        coords,
+        suggested_dt(grid),
+        forcing=MOIST_HELD_SUAREZ_FORCING,
+        physics=SimplePhysics(surface_fluxes=withheld_on),
+        name="oracle" if withheld_on else "baseline",
+    )
+
+
+def _drag_model(truth: xr.Dataset, withheld_on: bool, dtype) -> PrimitiveEquationsModel:
+    """Dry Held–Suarez (flat), with or without its Rayleigh drag."""
+    grid, coords = _coarse_grid_and_levels(truth, dtype)
+    forcing = HeldSuarezForcing() if withheld_on else HeldSuarezForcing(k_f=0.0)
+    return PrimitiveEquationsModel.from_fields(
+        _first_fields(truth, np.zeros(grid.nodal_shape)),
+        grid,
+        coords,
+        suggested_dt(grid),
+        forcing=forcing,
+        name="oracle" if withheld_on else "baseline",
+    )
+
+
+def _shipped_surface_fluxes_truth() -> xr.Dataset:
+    path = data_samples_dir() / DEFAULT_TRUTH
+    if not path.is_file():
+        raise InputError(
+            f"truth data {path} not found: run data_samples/hybrid_training/make_training_data.py"
+        )
+    return xr.open_dataset(path)
+
+
+# The learn-drag truth: 90 days every 6 h from the spun-up state. Training starts in days 0–25
+# (with rollouts of ≤ 3 days its targets end by day 28); 40 evaluation starts 24 h apart in days
+# 40–79, verified to day 89 — 12 days after the last training target, well past the ~1-week
+# predictability of Held–Suarez eddies, so the two segments are independent weather.
+LEARN_DRAG_RECORD = {
+    "days": 90.0,
+    "interval_hours": 6.0,
+    "split_train_initial_days": "0-25",
+    "split_eval_initial_days": "40-79",
+    "split_eval_stride_hours": 24.0,
+}
+
+
+def learn_drag_truth(progress: bool = True) -> xr.Dataset:
+    """The perfect-model truth of learn-drag: the dry T21 L8 Held–Suarez model with drag, run
+    `LEARN_DRAG_RECORD["days"]` days from `data_samples/learn_drag/spunup_T21L8.nc`. Made once
+    per machine (about 30 s) and kept in `paths.cache_dir()`."""
+    spinup = data_samples_dir() / LEARN_DRAG_SPINUP
+    record = LEARN_DRAG_RECORD
+    key = "_".join(f"{v}" for v in record.values()).replace("-", "to")
+    cached = cache_dir() / f"learn_drag_truth_{key}.nc"
+    if cached.is_file():
+        return xr.open_dataset(cached)
+    with xr.open_dataset(spinup) as ds:
+        model = _drag_model(ds.load(), True, np.float32)
+    run = model.run(
+        record["days"],
+        output_interval_hours=record["interval_hours"],
+        progress=progress,
+    )
+    truth = trajectory_to_dataset(model, run)
+    truth.attrs.update(
+        {k: v for k, v in record.items() if k.startswith("split_")},
+        title="learn-drag perfect-model truth: dry Held-Suarez T21 L8 with Rayleigh drag",
+        initial_state=LEARN_DRAG_SPINUP,
+    )
+    with files.atomic_path(cached) as tmp:
+        truth.to_netcdf(tmp, engine="h5netcdf")
+    return xr.open_dataset(cached)
+
+
+EXPERIMENTS: dict[str, Experiment] = {
+    experiment.name: experiment
+    for experiment in (
+        Experiment(
+            "learn-drag",
+            "perfect model: T21 L8 dry Held–Suarez; the baseline lacks the Rayleigh drag",
+            learn_drag_truth,
+            _drag_model,
+        ),
+        Experiment(
+            "learn-surface-fluxes",
+            "T42 moist Held–Suarez with orography → T21 L8; the baseline lacks the surface fluxes",
+            _shipped_surface_fluxes_truth,
+            _surface_fluxes_model,
+        ),
+    )
+}
+
+
+def get_experiment(name: str) -> Experiment:
+    if name not in EXPERIMENTS:
+        raise InputError(f"unknown experiment {name!r}; experiments: {', '.join(EXPERIMENTS)}")
+    return EXPERIMENTS[name]
+
 
 CONFIGS: dict[str, TrainingConfig] = {
-    "default": TrainingConfig(),
+    # The learn-subgrid run shipped as DEMO_CHECKPOINT (hand-set σ_X, global factor 0.1).
+    "default": TrainingConfig(output_scales="fixed", network=ColumnNetworkConfig(output_scale=0.1)),
     # Two members per initial time double the cost of an update, so the curriculum stops at
     # three days; precipitation is scored too.
     "stochastic": TrainingConfig(
@@ -60,6 +242,17 @@ CONFIGS: dict[str, TrainingConfig] = {
             ("specific_humidity", 0.5),
             ("precipitation_rate", 0.5),
         ),
+        output_scales="fixed",
+        network=ColumnNetworkConfig(output_scale=0.1),
+    ),
+    # The perfect-model rung, shipped as LEARN_DRAG_CHECKPOINT: σ_X from data; 4.5 minutes on
+    # a 2-core CPU (230 s of updates).
+    "learn-drag": TrainingConfig(
+        experiment="learn-drag",
+        curriculum=((6.0, 200), (24.0, 60)),
+        learning_rate=3e-3,
+        loss_weights=(("u", 1.0), ("v", 1.0), ("temperature", 1.0)),
+        checkpoint_every=20,
     ),
 }
 
@@ -85,127 +278,51 @@ def resolve_config(name_or_file: str) -> TrainingConfig:
         raise InputError(f"{path} is not a valid training configuration: {error}") from None
 
 
-def open_truth(path: str | pathlib.Path | None = None) -> xr.Dataset:
-    path = pathlib.Path(path) if path else data_samples_dir() / DEFAULT_TRUTH
+def open_truth(experiment: str, path: str | pathlib.Path | None = None) -> xr.Dataset:
+    """The truth of `experiment`: the dataset at `path`, or the experiment's own."""
+    if path is None:
+        return get_experiment(experiment).truth()
+    path = pathlib.Path(path)
     if not path.is_file():
-        raise InputError(
-            f"truth data {path} not found: run data_samples/hybrid_training/make_training_data.py "
-            "or set NGCM_LAB_DATA_SAMPLES to the repository's data_samples folder"
-        )
+        raise InputError(f"truth data {path} not found; give a σ-level dataset (xarray_io layout)")
     return xr.open_dataset(path)
 
 
-def baseline_model(truth: xr.Dataset, dtype=np.float32) -> PrimitiveEquationsModel:
-    """The coarse model on the truth's grid and σ levels, lacking the surface fluxes."""
-    nlat = truth.sizes["lat"]
-    grid = next(
-        g
-        for name in ("T21", "T31", "T42", "T63", "T85")
-        if (g := Grid.from_name(name, dtype)).nodal_shape[0] == nlat
-    )
-    coords = SigmaCoordinates.equidistant(truth.sizes["level"])
-    if not np.allclose(truth["sigma"].values, coords.centers, atol=1e-6):
-        raise ValueError("the truth's σ levels are not equidistant; the baseline assumes they are")
-    phi_name = next(
-        (n for n in ("baseline_surface_geopotential", "surface_geopotential") if n in truth), None
-    )
-    first = truth.isel(time=0)
-    phi = np.zeros(grid.nodal_shape) if phi_name is None else first[phi_name].values
-    fields = PrimitiveFields(
-        first["u"].values,
-        first["v"].values,
-        first["temperature"].values,
-        first["surface_pressure"].values,
-        np.asarray(phi, np.float64),
-        np.zeros_like(first["u"].values),
-        np.zeros_like(first["u"].values),
-        first[HUMIDITY].values if HUMIDITY in first else None,
-    )
-    return PrimitiveEquationsModel.from_fields(
-        fields,
-        grid,
-        coords,
-        suggested_dt(grid),
-        forcing=MOIST_HELD_SUAREZ_FORCING,
-        physics=SimplePhysics(surface_fluxes=False),
-        name="baseline",
-    )
+def baseline_model(
+    truth: xr.Dataset, experiment: str = "learn-surface-fluxes", dtype=np.float32
+) -> PrimitiveEquationsModel:
+    """The coarse model of `experiment` on the truth's grid, lacking the withheld physics."""
+    return get_experiment(experiment).coarse_model(truth, False, dtype)
 
 
-def build(config: TrainingConfig, truth_path=None) -> tuple[HybridModel, TruthData]:
-    """The hybrid model (baseline + network, normalised on the truth) and the truth data."""
-    ds = open_truth(truth_path)
-    baseline = baseline_model(ds)
+def oracle_model(
+    truth: xr.Dataset, experiment: str = "learn-surface-fluxes", dtype=np.float32
+) -> PrimitiveEquationsModel:
+    """The coarse model of `experiment` with the withheld physics switched back on."""
+    return get_experiment(experiment).coarse_model(truth, True, dtype)
+
+
+def build(
+    config: TrainingConfig, truth_path=None, output_scales: dict | None = None
+) -> tuple[HybridModel, TruthData]:
+    """The hybrid model (baseline + network, normalised on the training starts) and the truth.
+
+    σ_X are `output_scales` when given (a run's own, read back), else the configuration's
+    kind: "residual" measures them on the training starts, "fixed" uses the hand-set ones."""
+    ds = open_truth(config.experiment, truth_path)
+    baseline = baseline_model(ds, config.experiment)
     truth = load_truth(baseline, ds)
+    if output_scales is None and config.output_scales == "residual":
+        output_scales = residual_tendency_scales(baseline, truth)
     hybrid = HybridModel.create(
         baseline,
         config.network,
         reference_states=jax.tree.map(lambda x: x[truth.train_indices], truth.states),
         physics_interval_s=config.physics_interval_s,
         random_fields=config.random_fields,
+        output_scales=output_scales,
     )
     return hybrid, truth
-
-
-def scores_by_lead(
-    model: HybridModel,
-    params,
-    truth: TruthData,
-    starts,
-    outputs: int,
-    members: int = 1,
-    seed: int = 0,
-) -> dict[str, dict[str, np.ndarray]]:
-    """Area-weighted scores by lead time over all levels, averaged over `starts`.
-
-    Returns {"rmse": {var: (outputs,)}} for the ensemble mean, "crps" (the fair CRPS; the mean
-    absolute error for one member) and, with `members` > 1, "spread" (root of the area-mean
-    ensemble variance). Precipitation is scored when the truth has it and the model has physics."""
-    per_output = int(round(truth.interval_s / model.physics_interval_s))
-    weights = jnp.asarray(model.grid.area_weights, model.grid.dtype)
-    scored = model.diagnoses_precipitation and "precipitation_rate" in truth.targets
-    names = EVALUATED + (("precipitation_rate",) if scored else ())
-    ensemble = members > 1
-
-    def member_fields(p, state):
-        _, trajectory = model.rollout(p, state, outputs * per_output, remat=False)
-        kept = jax.tree.map(lambda x: x[per_output - 1 :: per_output], trajectory)
-        return nodal_prediction(model, kept, "precipitation_rate" in names)
-
-    def area_mean(x):  # (outputs, [L,] lat, lon) → (outputs,)
-        x = jnp.sum(x * weights, axis=(-2, -1))
-        return x if x.ndim == 1 else jnp.mean(x, -1)
-
-    @jax.jit
-    def errors(p, state, targets, keys):
-        if model.stochastic:
-            fields = jax.vmap(
-                lambda k: member_fields(p, model.wrap(state.dynamics, state.time_s, k))
-            )(keys)
-        else:
-            fields = jax.tree.map(lambda x: x[None], member_fields(p, state))
-        out = {
-            "rmse": {k: area_mean((fields[k].mean(0) - targets[k]) ** 2) for k in names},
-            "crps": {k: area_mean(crps_ensemble(fields[k], targets[k])) for k in names},
-        }
-        if ensemble:
-            out["spread"] = {k: area_mean(jnp.var(fields[k], axis=0, ddof=1)) for k in names}
-        return out
-
-    total = None
-    for i in starts:
-        state = HybridState(truth.state(int(i)), jnp.asarray(truth.times_s[i], model.grid.dtype))
-        targets = {k: jnp.asarray(truth.targets[k][i + 1 : i + 1 + outputs]) for k in names}
-        keys = jax.random.split(jax.random.fold_in(jax.random.key(seed), int(i)), members)
-        result = jax.tree.map(
-            lambda x: np.asarray(x, np.float64), errors(params, state, targets, keys)
-        )
-        total = result if total is None else jax.tree.map(np.add, total, result)
-    mean = jax.tree.map(lambda x: x / len(starts), total)
-    for score in ("rmse", "spread"):
-        if score in mean:
-            mean[score] = {k: np.sqrt(v) for k, v in mean[score].items()}
-    return mean
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -220,9 +337,10 @@ class TrainedHybrid:
 
 
 def load_trained(directory: str | pathlib.Path, truth_path=None) -> TrainedHybrid:
-    """The hybrid of a training directory (config.json + checkpoint.msgpack) with its EMA
-    parameters, rebuilt on the truth it was trained against (default: the shipped one). The
-    files are checked before the model is built: a `CheckpointError` says what is wrong."""
+    """The hybrid of a training directory (config.json, checkpoint.msgpack and, for σ_X from
+    data, output_scales.json) with its EMA parameters, rebuilt on the truth it was trained
+    against (default: the experiment's own). The files are checked before the model is built:
+    a `CheckpointError` says what is wrong."""
     directory = pathlib.Path(directory)
     config = saved_config(directory)
     raw = read_checkpoint(directory)
@@ -234,60 +352,18 @@ def load_trained(directory: str | pathlib.Path, truth_path=None) -> TrainedHybri
             f"blocks, but {directory / CONFIG} says width {wanted[0]} with {wanted[1]}; restore "
             f"the {CONFIG} that trained it"
         )
-    hybrid, truth = build(config, truth_path)
+    hybrid, truth = build(config, truth_path, output_scales=saved_output_scales(directory))
     params = hybrid.init_params(jax.random.key(config.seed))
     opt_state = optimizer(config).init(params)
     update, _, _, ema = load_checkpoint(directory, params, opt_state, params)
     return TrainedHybrid(hybrid, ema, truth, config, update)
 
 
-def rmse_by_lead(
-    model: HybridModel, params, truth: TruthData, starts, outputs: int
-) -> dict[str, np.ndarray]:
-    """Area-weighted RMSE over all levels by lead time, mean over `starts`: {var: (outputs,)}."""
-    return scores_by_lead(model, params, truth, starts, outputs)["rmse"]
-
-
-def evaluate(
-    directory: str | pathlib.Path, truth_path=None, days: float = 5.0, members: int = 4
-) -> dict:
-    """Scores by lead time of the trained hybrid (EMA parameters) and of the baseline on the
-    held-out initial times: RMSE, and for a stochastic hybrid (run as a `members`-member
-    ensemble) the ensemble mean's RMSE, the CRPS and the spread. The deterministic baseline's
-    CRPS is its mean absolute error."""
-    directory = pathlib.Path(directory)
-    trained = load_trained(directory, truth_path)
-    hybrid, truth, ema, config = trained.hybrid, trained.truth, trained.params, trained.config
-    update = trained.updates
-    outputs = int(round(days * 86400.0 / truth.interval_s))
-    starts = [i for i in truth.test_indices if i + outputs < len(truth)]
-    if not starts:
-        raise ValueError(f"no held-out initial time has {days:g} days of truth after it")
-    zero = jax.tree.map(jnp.zeros_like, ema)
-    members = members if hybrid.stochastic else 1
-    hybrid_scores = scores_by_lead(hybrid, ema, truth, starts, outputs, members, config.seed)
-    # The baseline is the hybrid with the network switched off (its random inputs then unused).
-    baseline_scores = scores_by_lead(hybrid, zero, truth, starts, outputs, 1)
-    leads = (np.arange(outputs) + 1) * truth.interval_s / 3600.0
-    result = {
-        "checkpoint": str(directory / CHECKPOINT),
-        "updates": update,
-        "held_out_initial_times": len(starts),
-        "lead_hours": leads.tolist(),
-        "rmse": {
-            "hybrid": {k: v.tolist() for k, v in hybrid_scores["rmse"].items()},
-            "baseline": {k: v.tolist() for k, v in baseline_scores["rmse"].items()},
-        },
-        "units": {
-            "u": "m s-1",
-            "v": "m s-1",
-            "temperature": "K",
-            "precipitation_rate": "kg m-2 s-1",
-        },
-    }
-    if hybrid.stochastic:
-        result["ensemble_members"] = members
-        for score in ("crps", "spread"):
-            result[score] = {"hybrid": {k: v.tolist() for k, v in hybrid_scores[score].items()}}
-        result["crps"]["baseline"] = {k: v.tolist() for k, v in baseline_scores["crps"].items()}
-    return result
+def saved_output_scales(directory: str | pathlib.Path) -> dict[str, list[float]] | None:
+    """σ_X stored with a run (None for runs with hand-set scales, which store none)."""
+    path = pathlib.Path(directory) / OUTPUT_SCALES
+    if not path.is_file():
+        if saved_config(directory).output_scales == "residual":
+            raise CheckpointError(f"{path} not found: the run's σ_X are stored there; restore it")
+        return None
+    return read_json(path)

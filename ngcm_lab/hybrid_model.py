@@ -28,6 +28,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ngcm_lab import forecast
 from ngcm_lab.column_features import (
     FeatureNormalisation,
     StaticFields,
@@ -88,7 +89,8 @@ class HybridModel:
       physics_interval_s: how often the network is evaluated; a multiple of the dycore step.
       land_fraction: nodal land fraction 0–1 (a network input), or None for an aquaplanet.
       start: the date and time that `time_s = 0` is (for the solar input).
-      output_scales: σ_X in SI per second for u, v, temperature, specific_humidity.
+      output_scales: σ_X in SI per second for u, v, temperature (and specific_humidity): one
+        value per variable, or one per level (from data: `training_data.residual_tendency_scales`).
       random_fields: extra random inputs of a stochastic model (None: deterministic).
     """
 
@@ -98,7 +100,9 @@ class HybridModel:
     physics_interval_s: float = 3600.0
     land_fraction: np.ndarray | None = None
     start: str = "2020-01-01T00:00"
-    output_scales: tuple[tuple[str, float], ...] = tuple(DEFAULT_OUTPUT_SCALES.items())
+    output_scales: tuple[tuple[str, float | tuple[float, ...]], ...] = tuple(
+        DEFAULT_OUTPUT_SCALES.items()
+    )
     random_fields: RandomFieldConfig | None = None
 
     def __post_init__(self):
@@ -127,10 +131,12 @@ class HybridModel:
         land_fraction: np.ndarray | None = None,
         start: str = "2020-01-01T00:00",
         random_fields: RandomFieldConfig | None = None,
+        output_scales: dict[str, Any] | None = None,
     ) -> HybridModel:
         """A hybrid model whose feature normalisation comes from `reference_states` (stacked
         along a leading axis; default: the dycore's initial state). Random inputs are already
-        standard (mean 0, variance `random_fields.variance`) and are normalised by that."""
+        standard (mean 0, variance `random_fields.variance`) and are normalised by that.
+        `output_scales` are σ_X per variable (a number or one per level; default: hand-set)."""
         network = ColumnNetworkConfig() if network is None else network
         states = reference_states
         if states is None:
@@ -156,6 +162,7 @@ class HybridModel:
                     [normalisation.std, np.full(n, np.sqrt(random_fields.variance), np.float32)]
                 ),
             )
+        scales = DEFAULT_OUTPUT_SCALES if output_scales is None else output_scales
         return cls(
             dycore,
             network,
@@ -163,6 +170,10 @@ class HybridModel:
             float(physics_interval_s),
             land_fraction,
             start,
+            output_scales=tuple(
+                (name, value if np.ndim(value) == 0 else tuple(float(x) for x in value))
+                for name, value in scales.items()
+            ),
             random_fields=random_fields,
         )
 
@@ -268,10 +279,22 @@ class HybridModel:
         grid = self.grid
         raw = self._network.apply(params, self.features(state))
         raw = raw.T.reshape(len(self.output_variables), self.layers, *grid.nodal_shape)
+        scales = self.output_scales_by_level()
+        return {
+            name: raw[i] * jnp.asarray(scales[name], grid.dtype)[:, None, None]
+            for i, name in enumerate(self.output_variables)
+        }
+
+    def output_scales_by_level(self) -> dict[str, np.ndarray]:
+        """σ_X times the global factor, per variable and level (SI per second): {name: (L,)}."""
         scales = dict(self.output_scales)
+        missing = [name for name in self.output_variables if name not in scales]
+        if missing:
+            raise ValueError(f"output_scales lacks {missing}; give one scale per output variable")
         factor = self.network.output_scale
         return {
-            name: raw[i] * (factor * scales[name]) for i, name in enumerate(self.output_variables)
+            name: factor * np.broadcast_to(np.asarray(scales[name], np.float64), (self.layers,))
+            for name in self.output_variables
         }
 
     def network_tendencies(self, params: Params, state: HybridState) -> PrimitiveEquationsState:
@@ -319,6 +342,48 @@ class HybridModel:
             return new, new
 
         return jax.lax.scan(body, state, xs=None, length=intervals)
+
+    def stepper(self, params: Params) -> forecast.Stepper:
+        """Advances hybrid states by physics intervals with the one blow-up check (on the
+        dynamics; the Courant number is the dycore step's)."""
+        dycore = self.dycore
+        check = forecast.BlowUpCheck(
+            lambda state: dycore.extremes(state.dynamics),
+            courant_per_wind=dycore.grid.truncation * dycore.dt_s / dycore.scales.radius,
+            stable_dt_s=self.physics_interval_s,
+        )
+        step = functools.partial(self.step, params)
+        return forecast.Stepper(step, self.physics_interval_s, check)
+
+    def run(
+        self,
+        params: Params,
+        state: HybridState,
+        days: float,
+        *,
+        output_interval_hours: float = 24.0,
+        progress: bool = True,
+    ) -> forecast.Integration:
+        """A free-running forecast of `days` from `state`, every output kept as in
+        `PrimitiveEquationsModel.run`; the integration's states are the dynamics, so
+        `xarray_io.trajectory_to_dataset(hybrid.dycore, result)` writes them."""
+        per_day = 86400.0 / self.physics_interval_s
+        n, per_output = days * per_day, output_interval_hours / 24.0 * per_day
+        for value, what in ((n, f"{days:g} days"), (per_output, f"{output_interval_hours:g} h")):
+            if abs(value - round(value)) > 1e-6:
+                raise ValueError(
+                    f"{what} is not a whole number of {self.physics_interval_s:g} s physics "
+                    "intervals"
+                )
+        result = forecast.integrate(
+            self.stepper(params),
+            state,
+            n_steps=int(round(n)),
+            steps_per_output=max(1, int(round(per_output))),
+            progress=progress,
+            description="hybrid",
+        )
+        return dataclasses.replace(result, states=result.states.dynamics)
 
     # ------------------------------------------------------------------ diagnosis
     def tendencies(self, params: Params, state: HybridState) -> dict[str, dict[str, np.ndarray]]:

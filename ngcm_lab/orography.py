@@ -37,9 +37,9 @@ import xarray as xr
 
 from ngcm_lab import legendre
 from ngcm_lab.constants import GRAVITY
+from ngcm_lab.paths import data_samples_dir
 from ngcm_lab.regridding import to_model_grid
 from ngcm_lab.spherical_harmonics import Grid
-from ngcm_lab.validation import data_samples_dir
 
 SAMPLE_FOLDER = "earth_orography"
 TOPOGRAPHY_FILE = "earth_topography_2deg.nc"

@@ -37,6 +37,7 @@ from tqdm.auto import tqdm
 from ngcm_lab.checkpoints import (
     CHECKPOINT,
     CONFIG,
+    OUTPUT_SCALES,
     MetricsLog,
     checkpoint_update,
     load_checkpoint,
@@ -77,6 +78,9 @@ class TrainingConfig:
       physics_interval_s: how often the network is evaluated.
       random_fields: random network inputs (a stochastic model); None for a deterministic one.
       loss: "mse" (deterministic) or "crps" (two-member ensemble; needs random_fields).
+      experiment: the rung trained (`experiments.EXPERIMENTS`): its truth, baseline and oracle.
+      output_scales: σ_X "residual" (measured on the training starts, stored with the run) or
+        "fixed" (hand-set; runs from before σ_X came from data).
     """
 
     curriculum: tuple[tuple[float, int], ...] = ((6.0, 60), (24.0, 60), (72.0, 40), (120.0, 40))
@@ -99,10 +103,16 @@ class TrainingConfig:
     physics_interval_s: float = 3600.0
     random_fields: RandomFieldConfig | None = None
     loss: str = "mse"
+    experiment: str = "learn-surface-fluxes"
+    output_scales: str = "residual"
 
     def __post_init__(self):
         if self.loss not in ("mse", "crps"):
             raise ValueError(f"loss must be 'mse' or 'crps', got {self.loss!r}")
+        if self.output_scales not in ("residual", "fixed"):
+            raise ValueError(
+                f"output_scales must be 'residual' or 'fixed', got {self.output_scales!r}"
+            )
         if self.loss == "crps" and self.random_fields is None:
             raise ValueError(
                 "a CRPS loss needs a stochastic model: set random_fields (e.g. "
@@ -328,6 +338,9 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     if not resume:
         write_json(out / CONFIG, config.to_json())
+        if config.output_scales == "residual":
+            scales = {name: np.atleast_1d(value).tolist() for name, value in model.output_scales}
+            write_json(out / OUTPUT_SCALES, scales)
     opt = optimizer(config)
     params = model.init_params(jax.random.key(config.seed))
     opt_state = opt.init(params)
@@ -371,9 +384,13 @@ def train(
         for update in range(start, end):
             stage, hours = config.stage(update)
             outputs = max(1, int(round(hours * 3600.0 / truth.interval_s)))
-            starts = truth.train_indices[truth.train_indices + outputs < len(truth)]
+            starts = truth.training_starts(outputs)
             if starts.size == 0:
-                raise ValueError(f"no training initial time has {hours:g} h of truth after it")
+                raise InputError(
+                    f"no training initial time has {hours:g} h of truth after it before the "
+                    f"evaluation window (from day {truth.first_eval_day:g}): shorten the "
+                    "curriculum or move the truth's split"
+                )
             batch = _batch_indices(config, starts, update)
             states = HybridState(
                 jax.tree.map(lambda x, b=batch: x[b], truth.states),

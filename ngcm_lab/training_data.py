@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
+from ngcm_lab.errors import InputError
 from ngcm_lab.primitive_equations import PrimitiveEquationsState
 from ngcm_lab.primitive_model import HUMIDITY, PrimitiveEquationsModel
 
@@ -52,11 +53,28 @@ class TruthData:
         """How many snapshots follow `start` (the longest verifiable rollout)."""
         return len(self.times_s) - 1 - int(start)
 
+    @property
+    def first_eval_index(self) -> int:
+        """The first snapshot of the evaluation window: no training target may reach it."""
+        return int(self.test_indices.min())
+
+    @property
+    def first_eval_day(self) -> float:
+        return float(self.times_s[self.first_eval_index] / 86400.0)
+
+    def training_starts(self, outputs: int) -> np.ndarray:
+        """Training initial times whose `outputs` targets all lie before the evaluation window
+        (the split guard: training never sees what evaluation scores)."""
+        starts = self.train_indices
+        return starts[starts + outputs < self.first_eval_index]
+
 
 def _split(ds: xr.Dataset, n_times: int, interval_s: float) -> tuple[np.ndarray, np.ndarray]:
     """Train/test initial times from the dataset's `split_train_initial_days` and
     `split_eval_initial_days` attributes ("first-last", days since the first snapshot,
-    inclusive), else the first 60 % of the snapshots / the rest but the last."""
+    inclusive; evaluation starts every `split_eval_stride_hours`, default every snapshot), else
+    the first 60 % of the snapshots / the rest but the last. The training window must end before
+    the evaluation window begins."""
     days = np.arange(n_times) * interval_s / 86400.0
     keys = ("split_train_initial_days", "split_eval_initial_days")
     if all(k in ds.attrs for k in keys):
@@ -65,10 +83,19 @@ def _split(ds: xr.Dataset, n_times: int, interval_s: float) -> tuple[np.ndarray,
         n_train = max(1, int(0.6 * n_times))
         a, b = days[0], days[n_train - 1]
         c, d = days[min(n_train, n_times - 1)], days[max(n_times - 2, n_train)]
+    if b >= c:
+        raise InputError(
+            f"the truth's training initial times (days {a:g}–{b:g}) reach its evaluation window "
+            f"(days {c:g}–{d:g}): training must end before evaluation begins; fix the dataset's "
+            "split_train_initial_days / split_eval_initial_days attributes"
+        )
     train = np.flatnonzero((days >= a - 1e-9) & (days <= b + 1e-9))
     test = np.flatnonzero((days >= c - 1e-9) & (days <= d + 1e-9))
+    stride_hours = float(ds.attrs.get("split_eval_stride_hours", interval_s / 3600.0))
+    stride = max(1, int(round(stride_hours * 3600.0 / interval_s)))
+    test = test[::stride]
     if train.size == 0 or test.size == 0:
-        raise ValueError(
+        raise InputError(
             f"the truth's {days[-1]:.2f} days give no training or no held-out initial times "
             f"(train days {a:g}–{b:g}, test days {c:g}–{d:g}); give a longer trajectory"
         )
@@ -142,3 +169,44 @@ def sigma_dataset_from_pressure_levels(
         "lon": np.degrees(model.grid.longitudes),
     }
     return xr.Dataset(data, coords, attrs=dict(ds.attrs))
+
+
+def residual_tendency_scales(
+    baseline: PrimitiveEquationsModel,
+    truth: TruthData,
+    starts: np.ndarray | None = None,
+    floor: float = 0.05,
+    chunk: int = 16,
+) -> dict[str, np.ndarray]:
+    """σ_X from data: per variable and level, the area-weighted rms over `starts` (default: the
+    training starts) of the residual tendency the network must supply,
+
+        (truth(t + Δ) − baseline(truth(t), Δ)) / Δ,   Δ = the truth's spacing,
+
+    in SI per second — the rms rather than the standard deviation, because a mean residual (the
+    drag's) is part of what must be learned. Levels below `floor` times the variable's largest
+    get that floor, so the network can still act where the baseline lacks little."""
+    starts = truth.training_starts(1) if starts is None else np.asarray(starts)
+    steps = baseline.steps_for(truth.interval_s / 86400.0)
+    weights = np.asarray(baseline.grid.area_weights, np.float64)
+    names = [n for n in ("u", "v", "temperature", HUMIDITY) if n in truth.targets]
+    names = [n for n in names if n != HUMIDITY or baseline.equation.humidity_key is not None]
+
+    @jax.jit
+    def forecast(states):
+        return jax.vmap(lambda s: baseline.rollout(s, steps))(states)
+
+    sums = {n: np.zeros(baseline.coords.layers) for n in names}
+    for first in range(0, len(starts), chunk):
+        batch = starts[first : first + chunk]
+        predicted = forecast(jax.tree.map(lambda x, b=batch: x[b], truth.states))
+        for j, i in enumerate(batch):
+            fields = baseline.decode(jax.tree.map(lambda x, j=j: x[j], predicted))
+            for n in names:
+                residual = (truth.targets[n][i + 1] - fields[n]) / truth.interval_s
+                sums[n] += np.sum(residual**2 * weights, axis=(-2, -1))
+    scales = {}
+    for n in names:
+        rms = np.sqrt(sums[n] / len(starts))
+        scales[n] = np.maximum(rms, floor * rms.max())
+    return scales

@@ -9,8 +9,6 @@ Gaussian-quadrature area integral and h the free-surface height.
 from __future__ import annotations
 
 import dataclasses
-import os
-import pathlib
 from collections.abc import Callable
 from typing import Any
 
@@ -20,22 +18,10 @@ import xarray as xr
 
 from ngcm_lab import cases
 from ngcm_lab.models import ShallowWaterModel
+from ngcm_lab.paths import data_samples_dir
 from ngcm_lab.spherical_harmonics import Grid
 
 REFERENCE_RESOLUTION = "T213"
-
-
-def data_samples_dir() -> pathlib.Path:
-    """The repository's `data_samples/` (or `$NGCM_LAB_DATA_SAMPLES`), with a clear error."""
-    path = pathlib.Path(
-        os.environ.get("NGCM_LAB_DATA_SAMPLES", pathlib.Path(__file__).parents[1] / "data_samples")
-    )
-    if not path.is_dir():
-        raise FileNotFoundError(
-            f"data samples not found at {path}; run from a clone of the ngcm_lab repository "
-            "(pip install -e .) or set NGCM_LAB_DATA_SAMPLES to its data_samples/ folder"
-        )
-    return path
 
 
 def williamson_norms(h: np.ndarray, h_true: np.ndarray, area: np.ndarray) -> dict[str, float]:

@@ -20,7 +20,7 @@ import pytest
 import xarray as xr
 
 from ngcm_lab import checkpoints, cli, experiments, training
-from ngcm_lab.validation import data_samples_dir
+from ngcm_lab.paths import data_samples_dir
 
 SAMPLE = data_samples_dir() / "reanalysis_schemas" / "weatherbench2.nc"
 DEMO = data_samples_dir() / experiments.DEMO_CHECKPOINT
@@ -282,7 +282,7 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_130(tmp_path, monkeypatch, capsys, 
     update with a checkpoint, one line and exit code 130."""
     hybrid, truth, _, config = tiny_training
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(experiments, "build", lambda config, truth_path: (hybrid, truth))
+    monkeypatch.setattr(experiments, "build", lambda config, truth_path, **_: (hybrid, truth))
     train = training.train
 
     def train_then_press_ctrl_c(*args, callback, **kwargs):

@@ -447,7 +447,7 @@ def test_validate_williamson2_smoke(capsys):
 
 # ------------------------------------------------------------------ forecasts from reanalysis
 def _weatherbench2_sample() -> str:
-    from ngcm_lab.validation import data_samples_dir
+    from ngcm_lab.paths import data_samples_dir
 
     return str(data_samples_dir() / "reanalysis_schemas" / "weatherbench2.nc")
 
@@ -537,4 +537,4 @@ def test_initial_missing_file_is_usage_error(tmp_path, capsys):
 def test_time_without_initial_is_usage_error(tmp_path, capsys):
     argv = ["forecast", "--case", "jw_steady", "--resolution", "T21", "--time", "2020-01-01"]
     assert cli.main([*argv, "--output", str(tmp_path / "x.nc")]) == 2
-    assert "--time applies to --initial only" in capsys.readouterr().err
+    assert "--time applies to --initial and --checkpoint" in capsys.readouterr().err

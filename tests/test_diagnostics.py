@@ -254,8 +254,8 @@ def test_nonlinear_balance_starts_the_model_without_a_divergence_tendency():
 
 def test_nonlinear_balance_of_real_500_hpa_geopotential():
     """ERA5 z500 (data_samples/real): the fit converges outside the tropics, winds are sane."""
+    from ngcm_lab.paths import data_samples_dir
     from ngcm_lab.regridding import to_model_grid
-    from ngcm_lab.validation import data_samples_dir
 
     path = data_samples_dir() / "real" / "era5_z_t_850_500_2017-01-01.nc"
     z500 = xr.open_dataset(path, engine="h5netcdf")["geopotential"].sel(level=500)

@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ngcm_lab import cli, experiments
+from ngcm_lab import cli, evaluation, experiments
 from ngcm_lab.primitive_model import PrimitiveEquationsModel
 from ngcm_lab.xarray_io import trajectory_to_dataset
 
@@ -82,8 +82,8 @@ def test_shipped_demo_checkpoint_beats_the_baseline():
     starts = [i for i in truth.test_indices if i + outputs < len(truth)][::8]
     assert len(starts) >= 3
     zero = jax.tree.map(jnp.zeros_like, trained.params)
-    hybrid = experiments.rmse_by_lead(trained.hybrid, trained.params, truth, starts, outputs)
-    baseline = experiments.rmse_by_lead(trained.hybrid, zero, truth, starts, outputs)
+    hybrid = evaluation.rmse_by_lead(trained.hybrid, trained.params, truth, starts, outputs)
+    baseline = evaluation.rmse_by_lead(trained.hybrid, zero, truth, starts, outputs)
     first = int(86400 / truth.interval_s) - 1  # the 24-hour lead
     for name in ("u", "v", "temperature"):
         assert np.all(hybrid[name][first:] < baseline[name][first:]), (name, hybrid, baseline)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from ngcm_lab.validation import data_samples_dir
+from ngcm_lab.paths import data_samples_dir
 
 
 @pytest.fixture(scope="module")

@@ -15,12 +15,12 @@ import xarray as xr
 from ngcm_lab import pressure_levels as pl
 from ngcm_lab.cases import jablonowski_williamson as jw
 from ngcm_lab.constants import P0, VIRTUAL_FACTOR
+from ngcm_lab.paths import data_samples_dir
 from ngcm_lab.reanalysis import open_reanalysis
 from ngcm_lab.regridding import to_model_grid
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
 from ngcm_lab.simple_physics import SimplePhysics
 from ngcm_lab.spherical_harmonics import Grid
-from ngcm_lab.validation import data_samples_dir
 from ngcm_lab.vertical_interpolation import (
     LAPSE_EXPONENT,
     geopotential_on_pressure_levels,

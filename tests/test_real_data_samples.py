@@ -10,9 +10,9 @@ import pytest
 import xarray as xr
 
 from ngcm_lab.constants import R_DRY
+from ngcm_lab.paths import data_samples_dir
 from ngcm_lab.reanalysis import open_reanalysis
 from ngcm_lab.spherical_harmonics import Grid
-from ngcm_lab.validation import data_samples_dir
 
 WINDS = "winds_200hpa_monthly_mean.nc"
 ERA5 = "era5_z_t_850_500_2017-01-01.nc"

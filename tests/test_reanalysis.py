@@ -12,8 +12,8 @@ import xarray as xr
 from ngcm_lab import errors, reanalysis
 from ngcm_lab import pressure_levels as pl
 from ngcm_lab.constants import GRAVITY
+from ngcm_lab.paths import data_samples_dir
 from ngcm_lab.reanalysis import check_plausible, open_reanalysis
-from ngcm_lab.validation import data_samples_dir
 
 LEVEL_VARIABLES = [
     "u_component_of_wind",

@@ -10,10 +10,10 @@ import pytest
 import xarray as xr
 
 from ngcm_lab import xarray_io
+from ngcm_lab.paths import data_samples_dir
 from ngcm_lab.primitive_model import PrimitiveEquationsModel
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
 from ngcm_lab.spherical_harmonics import Grid
-from ngcm_lab.validation import data_samples_dir
 
 FILE = "truth_T42_to_T21L8.nc"
 SNAPSHOTS, LAYERS = 101, 8
