@@ -176,7 +176,7 @@ def residual_tendency_scales(
     truth: TruthData,
     starts: np.ndarray | None = None,
     floor: float = 0.05,
-    chunk: int = 16,
+    chunk: int = 128,
 ) -> dict[str, np.ndarray]:
     """σ_X from data: per variable and level, the area-weighted rms over `starts` (default: the
     training starts) of the residual tendency the network must supply,
@@ -188,25 +188,39 @@ def residual_tendency_scales(
     get that floor, so the network can still act where the baseline lacks little."""
     starts = truth.training_starts(1) if starts is None else np.asarray(starts)
     steps = baseline.steps_for(truth.interval_s / 86400.0)
-    weights = np.asarray(baseline.grid.area_weights, np.float64)
-    names = [n for n in ("u", "v", "temperature", HUMIDITY) if n in truth.targets]
-    names = [n for n in names if n != HUMIDITY or baseline.equation.humidity_key is not None]
+    grid, scales = baseline.grid, baseline.scales
+    weights = jnp.asarray(grid.area_weights, grid.dtype)
+    moist = baseline.equation.humidity_key is not None
+    names = ["u", "v", "temperature"] + ([HUMIDITY] if moist else [])
+    t_ref = jnp.asarray(baseline.equation.reference_temperature, grid.dtype)[:, None, None]
 
     @jax.jit
-    def forecast(states):
-        return jax.vmap(lambda s: baseline.rollout(s, steps))(states)
+    def squared_residuals(states, targets):  # summed over the batch: {name: (L,)}
+        def one(state, target):
+            end = baseline.rollout(state, steps)
+            u, v = grid.uv_from_vort_div(end.vorticity, end.divergence)
+            fields = {
+                "u": u * scales.velocity_unit,
+                "v": v * scales.velocity_unit,
+                "temperature": grid.to_nodal(end.temperature_variation) + t_ref,
+            }
+            if moist:
+                fields[HUMIDITY] = grid.to_nodal(end.tracers[HUMIDITY])
+            return {
+                n: jnp.sum((target[n] - fields[n]) ** 2 * weights, axis=(-2, -1)) for n in names
+            }
+
+        return jax.tree.map(lambda x: x.sum(0), jax.vmap(one)(states, targets))
 
     sums = {n: np.zeros(baseline.coords.layers) for n in names}
     for first in range(0, len(starts), chunk):
         batch = starts[first : first + chunk]
-        predicted = forecast(jax.tree.map(lambda x, b=batch: x[b], truth.states))
-        for j, i in enumerate(batch):
-            fields = baseline.decode(jax.tree.map(lambda x, j=j: x[j], predicted))
-            for n in names:
-                residual = (truth.targets[n][i + 1] - fields[n]) / truth.interval_s
-                sums[n] += np.sum(residual**2 * weights, axis=(-2, -1))
-    scales = {}
+        states = jax.tree.map(lambda x, b=batch: x[b], truth.states)
+        targets = {n: jnp.asarray(truth.targets[n][batch + 1]) for n in names}
+        for n, value in squared_residuals(states, targets).items():
+            sums[n] += np.asarray(value, np.float64)
+    out = {}
     for n in names:
-        rms = np.sqrt(sums[n] / len(starts))
-        scales[n] = np.maximum(rms, floor * rms.max())
-    return scales
+        rms = np.sqrt(sums[n] / len(starts)) / truth.interval_s
+        out[n] = np.maximum(rms, floor * rms.max())
+    return out

@@ -7,9 +7,22 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ngcm_lab import cli, evaluation, experiments
+from ngcm_lab import cli, cli_training, evaluation, experiments
 from ngcm_lab.primitive_model import PrimitiveEquationsModel
 from ngcm_lab.xarray_io import trajectory_to_dataset
+
+
+@pytest.fixture(scope="module")
+def drag_truth_file(tmp_path_factory):
+    """Three days of dry Held–Suarez T21 L3 with its drag, split into training (days 0–1.5)
+    and evaluation (day 2): a tiny learn-drag truth."""
+    model = PrimitiveEquationsModel.from_case("held_suarez", "T21", layers=3, dt=1800.0)
+    run = model.run(3.0, output_interval_hours=6.0, progress=False)
+    path = tmp_path_factory.mktemp("truth") / "drag_truth.nc"
+    ds = trajectory_to_dataset(model, run)
+    ds.attrs.update(split_train_initial_days="0-1.5", split_eval_initial_days="2-2.5")
+    ds.to_netcdf(path)
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +38,7 @@ def truth_file(tmp_path_factory):
 def config_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("config") / "tiny.json"
     config = {
+        "experiment": "learn-drag",
         "curriculum": [[6.0, 2], [12.0, 1]],
         "batch_size": 1,
         "network": {"width": 8, "blocks": 1},
@@ -34,7 +48,8 @@ def config_file(tmp_path_factory):
     return path
 
 
-def test_train_resume_and_evaluate(truth_file, config_file, tmp_path, capsys):
+def test_train_resume_and_evaluate(drag_truth_file, config_file, tmp_path, capsys):
+    truth_file = drag_truth_file
     out = tmp_path / "run"
     base = ["--truth", str(truth_file), "--no-progress"]
     assert cli.main(["train", "--config", str(config_file), "--output", str(out), *base]) == 0
@@ -55,11 +70,26 @@ def test_train_resume_and_evaluate(truth_file, config_file, tmp_path, capsys):
     assert cli.main([*argv, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["lead_hours"] == [6.0, 12.0] and result["updates"] == 3
-    for model in ("hybrid", "baseline"):
+    assert result["experiment"] == "learn-drag" and result["held_out_initial_times"] == 3
+    for model in ("hybrid", "baseline", "oracle"):
         for values in result["rmse"][model].values():
             assert len(values) == 2 and np.all(np.isfinite(values))
-    # The truth has surface fluxes the baseline lacks: the baseline drifts away from it.
-    assert result["rmse"]["baseline"]["u"][1] > result["rmse"]["baseline"]["u"][0] > 0
+    # The truth has the drag the baseline lacks: the baseline drifts away from it, while the
+    # oracle (the truth's own model) follows it to float32 round-off.
+    u = result["rmse"]
+    assert u["baseline"]["u"][1] > u["baseline"]["u"][0] > 100 * u["oracle"]["u"][1]
+    for name in ("u", "v", "temperature"):
+        low, high = result["rmse_90"]["baseline"][name]
+        assert np.all(np.array(low) <= u["baseline"][name]) and np.all(
+            np.array(u["baseline"][name]) <= high
+        )
+        assert len(result["gap_closed"][name]) == 2
+    assert result["learned_vs_withheld"]["temperature"] is None
+    assert set(result["learned_vs_withheld"]["u"]) >= {"slope", "r"}
+    # The text form says the same in a few lines.
+    text = cli_training._evaluation_text(result)
+    assert "baseline | hybrid | oracle" in text and "learned vs withheld" in text
+    assert len(text.splitlines()) == 2 + 3 + 1  # header, legend, the last lead per variable, fit
 
 
 def test_unknown_configuration_is_a_usage_error(tmp_path, capsys):
