@@ -142,7 +142,16 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--members", type=int, default=4, help="ensemble size for a stochastic hybrid (default 4)"
     )
+    ev.add_argument(
+        "--free-run-days",
+        type=float,
+        default=0.0,
+        metavar="N",
+        help="also run baseline, hybrid and oracle freely for N days and compare their climate "
+        "with the truth's (e.g. 100; default: no free runs)",
+    )
     ev.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    ev.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser
 
 

@@ -120,23 +120,72 @@ def _stop_requested() -> Iterator[threading.Event]:
 
 def evaluate(args: argparse.Namespace) -> int:
     """`ngcm-lab evaluate`: scores by lead time of a trained hybrid, as text or JSON."""
-    from ngcm_lab import evaluation
+    from ngcm_lab import evaluation, experiments
 
     if not (math.isfinite(args.days) and args.days > 0):
         raise InputError(f"--days must be a positive number, got {args.days:g}")
     if args.members < 1:
         raise InputError(f"--members must be at least 1, got {args.members}")
-    result = evaluation.evaluate(args.checkpoint, args.truth, args.days, args.members)
+    if not (math.isfinite(args.free_run_days) and args.free_run_days >= 0):
+        raise InputError(f"--free-run-days must be 0 or more, got {args.free_run_days:g}")
+    trained = experiments.load_trained(args.checkpoint, args.truth)
+    result = evaluation.evaluate(
+        args.checkpoint, args.truth, args.days, args.members, trained=trained
+    )
+    if args.free_run_days:
+        from ngcm_lab.free_runs import free_run_climate
+
+        result["free_run"] = free_run_climate(
+            trained, args.free_run_days, truth_path=args.truth, progress=not args.no_progress
+        )
     if args.json:
-        print(json.dumps(result))
+        print(json.dumps(significant(result)))
         return 0
     print(_evaluation_text(result))
+    if "free_run" in result:
+        print(_free_run_text(result["free_run"]))
     return 0
+
+
+def significant(value: Any, digits: int = 6) -> Any:
+    """`value` with every float rounded to `digits` significant digits (JSON a person can
+    read and a repository can hold; scores carry no more)."""
+    if isinstance(value, float):
+        return float(f"{value:.{digits}g}")
+    if isinstance(value, dict):
+        return {k: significant(v, digits) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [significant(v, digits) for v in value]
+    return value
+
+
+def _free_run_text(climate: dict[str, Any]) -> str:
+    """Free-run climate beside the truth's, a line per run."""
+    lines = [
+        f"free runs of {climate['days']:g} days from day {climate['start_day']:g} "
+        f"(climate after day {climate['spinup_days']:g}):"
+    ]
+    for name in ("truth", "baseline", "hybrid", "oracle"):
+        run = climate[name]
+        jet_lat = climate["latitude"][run["jet_index"]]
+        text = (
+            f"  {name:8s} jet {run['jet_m_s']:5.1f} m/s at {jet_lat:+5.1f}°, surface wind "
+            f"{run['global_mean_surface_wind_speed_m_s']:4.1f} m/s, global-mean T drift "
+            f"{run['temperature_drift_K_per_100_days']:+.2f} K/100 d"
+        )
+        if name != "truth":
+            rms = run["zonal_mean_rms_difference_from_truth"]
+            text += f"; zonal means vs truth: u {rms['u']:.2f} m/s, T {rms['temperature']:.2f} K"
+            if run["blew_up_day"] is not None:
+                text += f"; BLEW UP on day {run['blew_up_day']:.1f}"
+        lines.append(text)
+    return "\n".join(lines)
 
 
 def _evaluation_text(result: dict[str, Any]) -> str:
     """The evaluation as a few lines a person reads: RMSE of baseline | hybrid | oracle with
-    90 % intervals, the gap closed, and what the network learned, once a day."""
+    90 % intervals, the gap closed, and what the network learned, once a day; the last line of
+    each variable adds the σ level where the hybrid's RMSE is largest at that lead."""
     leads = result["lead_hours"]
     first, last = result["evaluation_days"]
     gap = "; gap closed [90 % interval]" if "gap_closed" in result else ""
@@ -159,6 +208,12 @@ def _evaluation_text(result: dict[str, Any]) -> str:
             if name in result.get("gap_closed", {}):
                 low, high = (x[i] for x in result["gap_closed_90"][name])
                 text += f"; {result['gap_closed'][name][i]:.2f} [{low:.2f}, {high:.2f}]"
+            by_level = result.get("rmse_by_level", {}).get("hybrid", {}).get(name)
+            if by_level is not None and i == daily[-1]:
+                worst = max(range(len(by_level[i])), key=by_level[i].__getitem__)
+                text += (
+                    f"; hybrid worst at σ {result['sigma'][worst]:.2f}: {by_level[i][worst]:.3g}"
+                )
             lines.append(text)
     learned = result.get("learned_vs_withheld") or {}
     cells = [

@@ -13,9 +13,14 @@ every output time:
 - **what the network learned**: the regression of the network's zonal-mean lowest-layer tendency
   on the withheld physics' tendency over the evaluation states (slope and correlation) — a
   network can beat the baseline by damping alone, but not this way;
-- the **kinetic-energy spectrum** of each forecast at the last lead relative to the truth's
-  (`kinetic_energy_ratio_at_last_lead`, total wavenumbers n = 1…N−1), to see damping; CRPS and
-  spread for stochastic hybrids.
+- **per level** (`evaluation_levels`): RMSE and the anomaly correlation (ACC, against the
+  truth's time mean over the training window) by variable, σ level and lead, and the zonal-mean
+  bias (forecast − truth, level × latitude) at each whole-day lead;
+- the **kinetic-energy spectrum** of each forecast and of the truth at the last lead, in m² s⁻²
+  and relative to the truth's (`kinetic_energy_ratio_at_last_lead`, total wavenumbers
+  n = 1…N−1), to see damping; CRPS and spread for stochastic hybrids.
+
+`ngcm_lab.plotting.evaluation` draws the per-level scores and the spectra of the result.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import numpy as np
 
 from ngcm_lab.checkpoints import CHECKPOINT
 from ngcm_lab.errors import InputError
+from ngcm_lab.evaluation_levels import level_scores, level_summary, training_climatology
 from ngcm_lab.experiments import (
     EVALUATED,
     TrainedHybrid,
@@ -38,8 +44,8 @@ from ngcm_lab.experiments import (
     oracle_model,
 )
 from ngcm_lab.hybrid_model import HybridModel, HybridState
+from ngcm_lab.losses import nodal_prediction
 from ngcm_lab.scores import crps_ensemble
-from ngcm_lab.training import nodal_prediction
 from ngcm_lab.training_data import TruthData
 
 UNITS = {"u": "m s-1", "v": "m s-1", "temperature": "K", "precipitation_rate": "kg m-2 s-1"}
@@ -59,13 +65,18 @@ def errors_by_start(
     """Per-start area-weighted errors over all levels: {"mse": {var: (starts, outputs)}} of the
     ensemble mean, "crps" (fair CRPS; mean absolute error for one member) and, with `members`
     > 1, "variance" (area-mean ensemble variance), plus "final_spectrum" {"model", "truth":
-    (starts, N + 2)}: the kinetic energy per total wavenumber at the last lead, mean over levels.
-    Precipitation is scored when the truth has it and the model diagnoses it."""
+    (starts, N + 1)}: the kinetic energy per unit mass (m² s⁻²) per total wavenumber n = 0…N at
+    the last lead, mean over levels. Per level, for the layered variables (`evaluation_levels`):
+    "mse_by_level" and "acc_by_level" {var: (starts, outputs, L)} of the ensemble mean and
+    "zonal_bias" {var: (starts, outputs, L, nlat)}. Precipitation is scored (over all levels
+    only) when the truth has it and the model diagnoses it."""
     per_output = int(round(truth.interval_s / model.physics_interval_s))
     weights = jnp.asarray(model.grid.area_weights, model.grid.dtype)
     scored = model.diagnoses_precipitation and "precipitation_rate" in truth.targets
     names = EVALUATED + (("precipitation_rate",) if scored else ())
     grid = model.grid
+    climatology = jax.tree.map(jnp.asarray, training_climatology(truth, names))
+    energy_unit = model.dycore.scales.velocity_unit**2  # the grid's spectrum is in (aΩ)²
 
     def member(p, state):
         _, trajectory = model.rollout(p, state, outputs * per_output, remat=False)
@@ -79,7 +90,7 @@ def errors_by_start(
         return x if x.ndim == 1 else jnp.mean(x, -1)
 
     @jax.jit
-    def errors(p, state, targets, keys):
+    def errors(p, state, targets, keys, climatology):
         if model.stochastic:
             fields, last = jax.vmap(
                 lambda k: member(p, model.wrap(state.dynamics, state.time_s, k))
@@ -92,10 +103,13 @@ def errors_by_start(
         }
         if members > 1:
             out["variance"] = {k: area_mean(jnp.var(fields[k], axis=0, ddof=1)) for k in names}
+        mean = {k: fields[k].mean(0) for k in climatology}
+        out.update(level_scores(mean, targets, climatology, weights))
         return out, last
 
-    def spectrum(vorticity, divergence):  # mean over members and levels, (N + 2,)
-        return np.mean(grid.kinetic_energy_spectrum(vorticity, divergence), axis=(0, 1))
+    def spectrum(vorticity, divergence):  # m² s⁻², mean over members and levels, (N + 1,)
+        energy = grid.kinetic_energy_spectrum(vorticity, divergence)
+        return energy_unit * np.mean(energy, axis=(0, 1))
 
     rows = []
     for i in starts:
@@ -103,7 +117,7 @@ def errors_by_start(
         state = HybridState(truth.state(i), jnp.asarray(truth.times_s[i], grid.dtype))
         targets = {k: jnp.asarray(truth.targets[k][i + 1 : i + 1 + outputs]) for k in names}
         keys = jax.random.split(jax.random.fold_in(jax.random.key(seed), i), members)
-        row, last = jax.device_get(errors(params, state, targets, keys))
+        row, last = jax.device_get(errors(params, state, targets, keys, climatology))
         final = jax.device_get(truth.state(i + outputs))
         row["final_spectrum"] = {
             "model": spectrum(*last),
@@ -201,7 +215,13 @@ def evaluate(
     network off) and, with `oracle`, the oracle, on the evaluation starts; see the module
     docstring. A stochastic hybrid runs as a `members`-member ensemble (RMSE of its mean, CRPS
     and spread); the deterministic forecasts' CRPS is their mean absolute error. `every` > 1
-    scores every `every`-th start only (quick checks); `trained` reuses a loaded run."""
+    scores every `every`-th start only (quick checks); `trained` reuses a loaded run.
+
+    Per level (lists, for JSON): "sigma" (L,) and "latitude" (nlat,) in degrees north;
+    "rmse_by_level" and "acc_by_level" {forecast: {var: (outputs, L)}}; "zonal_mean_bias"
+    {forecast: {var: {"<lead hours>": (L, nlat)}}} at whole-day leads (the last lead when none
+    is); "kinetic_energy_spectrum_at_last_lead" {"truth" and each forecast: (N − 1,)}, n = 1…N−1,
+    per unit mass in m² s⁻² (the grid's spectrum is in model units, (aΩ)², and is converted)."""
     directory = pathlib.Path(directory)
     trained = load_trained(directory, truth_path) if trained is None else trained
     hybrid, truth, params, config = trained.hybrid, trained.truth, trained.params, trained.config
@@ -233,12 +253,15 @@ def evaluate(
         "training_targets_end_before_day": truth.first_eval_day,
         "lead_hours": leads.tolist(),
         "rmse": {}, "rmse_90": {}, "units": UNITS,
+        "sigma": np.asarray(hybrid.dycore.coords.centers, np.float64).tolist(),
+        "latitude": np.degrees(hybrid.grid.latitudes).tolist(),
     }  # fmt: skip
     boot = {}
     for name, errors in forecasts.items():
         result["rmse"][name] = {k: np.sqrt(v.mean(0)).tolist() for k, v in errors["mse"].items()}
         boot[name] = {k: bootstrap_rmse(v, resamples) for k, v in errors["mse"].items()}
         result["rmse_90"][name] = {k: _interval(v) for k, v in boot[name].items()}
+    result.update(level_summary(forecasts, result["lead_hours"]))
     if oracle:
         gap, gap_90 = {}, {}
         for k in EVALUATED:
@@ -257,10 +280,14 @@ def evaluate(
     # n = 1 … N − 1: n = 0 holds no wind and the exponential filter empties n = N every step,
     # while the truth's re-encoded states keep some energy there.
     resolved = slice(1, hybrid.grid.truncation)
+    final = {n: e["final_spectrum"] for n, e in forecasts.items()}
+    spectra = {"truth": final["baseline"]["truth"].mean(0)[resolved]}
+    spectra.update({n: f["model"].mean(0)[resolved] for n, f in final.items()})
     result["kinetic_energy_ratio_at_last_lead"] = {
-        name: (spectrum["model"].mean(0)[resolved] / spectrum["truth"].mean(0)[resolved]).tolist()
-        for name, spectrum in ((n, e["final_spectrum"]) for n, e in forecasts.items())
+        n: (spectra[n] / spectra["truth"]).tolist() for n in forecasts
     }
+    # Per unit mass, m² s⁻², mean over starts and levels; entry i is n = i + 1.
+    result["kinetic_energy_spectrum_at_last_lead"] = {n: e.tolist() for n, e in spectra.items()}
     if hybrid.stochastic:
         result["ensemble_members"] = members
         result["crps"] = {

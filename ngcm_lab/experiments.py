@@ -66,6 +66,7 @@ EVALUATED = ("u", "v", "temperature")
 DEMO_CHECKPOINT = "hybrid_training/demo_checkpoint"
 STOCHASTIC_CHECKPOINT = "hybrid_training/stochastic_checkpoint"
 LEARN_DRAG_CHECKPOINT = "learn_drag/checkpoint"
+LEARN_DRAG_OFFLINE_CHECKPOINT = "learn_drag/offline_checkpoint"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -253,6 +254,17 @@ CONFIGS: dict[str, TrainingConfig] = {
         learning_rate=3e-3,
         loss_weights=(("u", 1.0), ("v", 1.0), ("temperature", 1.0)),
         checkpoint_every=20,
+    ),
+    # The same network fitted offline to the 6-hour residual tendencies of the same training
+    # starts (no rollout), shipped as LEARN_DRAG_OFFLINE_CHECKPOINT: the classic comparison.
+    "learn-drag-offline": TrainingConfig(
+        experiment="learn-drag",
+        mode="offline",
+        curriculum=((6.0, 400),),
+        batch_size=8,
+        learning_rate=3e-3,
+        loss_weights=(("u", 1.0), ("v", 1.0), ("temperature", 1.0)),
+        checkpoint_every=50,
     ),
 }
 

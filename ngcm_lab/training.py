@@ -1,4 +1,4 @@
-"""Online training of the hybrid model: unroll, compare with the truth, backpropagate, update.
+"""Training the hybrid model: unroll, compare with the truth, backpropagate, update.
 
 As NeuralGCM trains (Kochkov et al. 2024, Methods "Training"): the hybrid model is unrolled from
 truth states, its trajectory is compared with the truth at every output time, and the gradient of
@@ -6,7 +6,9 @@ that loss flows back through the whole rollout (dynamical core included). The ro
 grows by a curriculum (6 h → 5 days by default) so that early, short rollouts teach the network
 the fast physics before long ones teach it to stay stable. Everything random (which initial
 times, in which order) is a function of `(seed, update)`, so a run resumed from its last
-checkpoint produces the same numbers as an uninterrupted one.
+checkpoint produces the same numbers as an uninterrupted one. `mode="offline"` fits the
+network's tendency to one-interval residual tendencies instead, through the same loop (what each
+mode minimises: `losses.py`).
 
 A stochastic model (`random_fields` set) is trained as NeuralGCM's is: two members with
 independent random fields are unrolled from each initial state and scored with the fair
@@ -21,7 +23,6 @@ parameters and the update counter — never pickle (`checkpoints.py`).
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import pathlib
 import time
@@ -46,11 +47,10 @@ from ngcm_lab.checkpoints import (
     write_json,
 )
 from ngcm_lab.column_network import ColumnNetworkConfig
-from ngcm_lab.constants import P0
 from ngcm_lab.errors import CheckpointError, InputError, OutputExistsError, RunError
 from ngcm_lab.hybrid_model import HybridModel, HybridState
+from ngcm_lab.losses import make_loss
 from ngcm_lab.random_fields import RandomFieldConfig
-from ngcm_lab.scores import crps_two_members
 from ngcm_lab.training_data import TruthData
 
 Params = Any
@@ -81,6 +81,9 @@ class TrainingConfig:
       experiment: the rung trained (`experiments.EXPERIMENTS`): its truth, baseline and oracle.
       output_scales: σ_X "residual" (measured on the training starts, stored with the run) or
         "fixed" (hand-set; runs from before σ_X came from data).
+      mode: "online" (unroll the hybrid and match the truth's trajectory) or "offline" (fit the
+        network's tendency to the one-interval residual tendency, no rollout: every stage's
+        hours must then be the truth's spacing).
     """
 
     curriculum: tuple[tuple[float, int], ...] = ((6.0, 60), (24.0, 60), (72.0, 40), (120.0, 40))
@@ -105,8 +108,13 @@ class TrainingConfig:
     loss: str = "mse"
     experiment: str = "learn-surface-fluxes"
     output_scales: str = "residual"
+    mode: str = "online"
 
     def __post_init__(self):
+        if self.mode not in ("online", "offline"):
+            raise ValueError(f"mode must be 'online' or 'offline', got {self.mode!r}")
+        if self.mode == "offline" and self.loss != "mse":
+            raise ValueError("offline training fits tendencies by squared error: use loss 'mse'")
         if self.loss not in ("mse", "crps"):
             raise ValueError(f"loss must be 'mse' or 'crps', got {self.loss!r}")
         if self.output_scales not in ("residual", "fixed"):
@@ -171,94 +179,6 @@ def optimizer(config: TrainingConfig) -> optax.GradientTransformation:
         optax.clip_by_global_norm(config.gradient_clip),
         optax.adam(learning_rate_schedule(config)),
     )
-
-
-# ---------------------------------------------------------------------------------------- loss
-def nodal_prediction(
-    model: HybridModel, states: HybridState, precipitation: bool = False
-) -> dict[str, jax.Array]:
-    """Nodal SI u, v, T (and q) of stacked hybrid states, for the loss; with `precipitation`
-    also the precipitation rate (kg m⁻² s⁻¹) that the classical physics diagnoses from them."""
-    grid, s = model.grid, model.dycore.scales
-    dyn = states.dynamics
-    u, v = grid.uv_from_vort_div(dyn.vorticity, dyn.divergence)
-    t_ref = jnp.asarray(model.dycore.equation.reference_temperature, grid.dtype)[:, None, None]
-    out = {
-        "u": u * s.velocity_unit,
-        "v": v * s.velocity_unit,
-        "temperature": grid.to_nodal(dyn.temperature_variation) + t_ref,
-    }
-    if model.moist:
-        out["specific_humidity"] = grid.to_nodal(dyn.tracers["specific_humidity"])
-    if precipitation:
-        physics = model.dycore.physics
-        if not model.diagnoses_precipitation:
-            raise ValueError(
-                "precipitation needs a moist hybrid model with classical physics; drop "
-                "precipitation_rate from the loss weights"
-            )
-        coords = model.dycore.coords
-        ps = P0 * jnp.exp(grid.to_nodal(dyn.log_surface_pressure))
-        rate = functools.partial(physics.precipitation_rate, coords.centers, coords.thickness)
-        for _ in range(ps.ndim - 2):  # over any stacking (time, members) of the states
-            rate = jax.vmap(rate)
-        out["precipitation_rate"] = rate(out["temperature"], out["specific_humidity"], ps)
-    return out
-
-
-def make_loss(
-    model: HybridModel, truth: TruthData, config: TrainingConfig, outputs: int
-) -> Callable[[Params, HybridState, dict[str, jax.Array], jax.Array], jax.Array]:
-    """`loss(params, state, targets, key)`: the mean over `outputs` truth times of the weighted,
-    area-weighted error of the rollout started from `state` — squared error over the truth's
-    variance ("mse"), or the two-member CRPS over its standard deviation ("crps"; the members'
-    random fields are drawn from `key`)."""
-    per_output = int(round(truth.interval_s / config.physics_interval_s))
-    if per_output < 1 or abs(per_output * config.physics_interval_s - truth.interval_s) > 1e-6:
-        raise ValueError(
-            f"the truth's {truth.interval_s:g} s spacing is not a multiple of the physics "
-            f"interval ({config.physics_interval_s:g} s)"
-        )
-    if config.loss == "crps" and not model.stochastic:
-        raise ValueError("a CRPS loss needs a stochastic hybrid model (random_fields)")
-    weights = jnp.asarray(model.grid.area_weights, model.grid.dtype)
-    predicted_names = set(model.output_variables)
-    if model.diagnoses_precipitation:
-        predicted_names.add("precipitation_rate")
-    variables = {
-        k: w for k, w in config.loss_weights if k in predicted_names and k in truth.targets
-    }
-    precipitation = "precipitation_rate" in variables
-    power = 2 if config.loss == "mse" else 1
-    normaliser = {k: float(np.std(truth.targets[k]) ** -power) for k in variables}
-
-    def trajectory(params: Params, state: HybridState) -> dict[str, jax.Array]:
-        _, states = model.rollout(params, state, outputs * per_output)
-        kept = jax.tree.map(lambda x: x[per_output - 1 :: per_output], states)
-        return nodal_prediction(model, kept, precipitation)
-
-    def combine(errors: dict[str, jax.Array]) -> jax.Array:
-        total = sum(
-            w * normaliser[k] * jnp.mean(jnp.sum(errors[k] * weights, axis=(-2, -1)))
-            for k, w in variables.items()
-        )
-        return total / sum(variables.values())
-
-    def loss(params, state, targets, key):
-        if config.loss == "mse":
-            if model.stochastic:
-                state = model.wrap(state.dynamics, state.time_s, key)
-            predicted = trajectory(params, state)
-            return combine({k: (predicted[k] - targets[k]) ** 2 for k in variables})
-        members = jax.vmap(lambda k: model.wrap(state.dynamics, state.time_s, k))(
-            jax.random.split(key)
-        )
-        first, second = (
-            trajectory(params, jax.tree.map(lambda x, i=i: x[i], members)) for i in (0, 1)
-        )
-        return combine({k: crps_two_members(first[k], second[k], targets[k]) for k in variables})
-
-    return loss
 
 
 # ------------------------------------------------------------------------------- run directory

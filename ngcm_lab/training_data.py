@@ -171,6 +171,33 @@ def sigma_dataset_from_pressure_levels(
     return xr.Dataset(data, coords, attrs=dict(ds.attrs))
 
 
+def residual_tendencies(
+    baseline: PrimitiveEquationsModel,
+    state: PrimitiveEquationsState,
+    target: dict[str, jax.Array],
+    interval_s: float,
+) -> dict[str, jax.Array]:
+    """The residual tendency the network must supply from one truth state (jittable):
+
+        (truth(t + Δ) − baseline(truth(t), Δ)) / Δ   in SI per second, {name: (L, nlat, nlon)},
+
+    for u, v, temperature (and q), with `target` the truth's nodal fields at t + Δ. It is what
+    offline training fits, and what `residual_tendency_scales` takes the rms of."""
+    steps = baseline.steps_for(interval_s / 86400.0)
+    grid, scales = baseline.grid, baseline.scales
+    end = baseline.rollout(state, steps)
+    u, v = grid.uv_from_vort_div(end.vorticity, end.divergence)
+    t_ref = jnp.asarray(baseline.equation.reference_temperature, grid.dtype)[:, None, None]
+    fields = {
+        "u": u * scales.velocity_unit,
+        "v": v * scales.velocity_unit,
+        "temperature": grid.to_nodal(end.temperature_variation) + t_ref,
+    }
+    if baseline.equation.humidity_key is not None:
+        fields[HUMIDITY] = grid.to_nodal(end.tracers[HUMIDITY])
+    return {n: (target[n] - f) / interval_s for n, f in fields.items()}
+
+
 def residual_tendency_scales(
     baseline: PrimitiveEquationsModel,
     truth: TruthData,
@@ -179,36 +206,21 @@ def residual_tendency_scales(
     chunk: int = 128,
 ) -> dict[str, np.ndarray]:
     """σ_X from data: per variable and level, the area-weighted rms over `starts` (default: the
-    training starts) of the residual tendency the network must supply,
-
-        (truth(t + Δ) − baseline(truth(t), Δ)) / Δ,   Δ = the truth's spacing,
-
-    in SI per second — the rms rather than the standard deviation, because a mean residual (the
-    drag's) is part of what must be learned. Levels below `floor` times the variable's largest
-    get that floor, so the network can still act where the baseline lacks little."""
+    training starts) of the residual tendency the network must supply (`residual_tendencies`,
+    Δ = the truth's spacing) — the rms rather than the standard deviation, because a mean
+    residual (the drag's) is part of what must be learned. Levels below `floor` times the
+    variable's largest get that floor, so the network can still act where the baseline lacks
+    little."""
     starts = truth.training_starts(1) if starts is None else np.asarray(starts)
-    steps = baseline.steps_for(truth.interval_s / 86400.0)
-    grid, scales = baseline.grid, baseline.scales
-    weights = jnp.asarray(grid.area_weights, grid.dtype)
+    weights = jnp.asarray(baseline.grid.area_weights, baseline.grid.dtype)
     moist = baseline.equation.humidity_key is not None
     names = ["u", "v", "temperature"] + ([HUMIDITY] if moist else [])
-    t_ref = jnp.asarray(baseline.equation.reference_temperature, grid.dtype)[:, None, None]
 
     @jax.jit
     def squared_residuals(states, targets):  # summed over the batch: {name: (L,)}
         def one(state, target):
-            end = baseline.rollout(state, steps)
-            u, v = grid.uv_from_vort_div(end.vorticity, end.divergence)
-            fields = {
-                "u": u * scales.velocity_unit,
-                "v": v * scales.velocity_unit,
-                "temperature": grid.to_nodal(end.temperature_variation) + t_ref,
-            }
-            if moist:
-                fields[HUMIDITY] = grid.to_nodal(end.tracers[HUMIDITY])
-            return {
-                n: jnp.sum((target[n] - fields[n]) ** 2 * weights, axis=(-2, -1)) for n in names
-            }
+            residual = residual_tendencies(baseline, state, target, truth.interval_s)
+            return {n: jnp.sum(r**2 * weights, axis=(-2, -1)) for n, r in residual.items()}
 
         return jax.tree.map(lambda x: x.sum(0), jax.vmap(one)(states, targets))
 
@@ -221,6 +233,6 @@ def residual_tendency_scales(
             sums[n] += np.asarray(value, np.float64)
     out = {}
     for n in names:
-        rms = np.sqrt(sums[n] / len(starts)) / truth.interval_s
+        rms = np.sqrt(sums[n] / len(starts))
         out[n] = np.maximum(rms, floor * rms.max())
     return out

@@ -9,6 +9,7 @@ baseline gets wrong is that one term, so its size and its regression slope are k
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import jax
 import jax.numpy as jnp
@@ -188,3 +189,69 @@ def test_shipped_hybrid_runs_free_for_30_days(shipped, tmp_path, capsys):
     assert abs(np.abs(u).max() / np.abs(span).max() - 1) < 0.25
     jet, truth_jet = (x.mean(axis=(0, -1)).max() for x in (u, span))  # time- and zonal-mean
     assert abs(jet / truth_jet - 1) < 0.15, (jet, truth_jet)
+
+
+def test_a_short_offline_run_fits_the_residual_tendency(problem, tmp_path):
+    """Offline training fits the network's tendency to the 6-hour residual tendency of each
+    training start, with no rollout: 40 updates halve the loss (in units of σ_X²), and the
+    learned lowest-layer u tendency correlates with the true drag."""
+    baseline, oracle, truth = problem
+    network = ColumnNetworkConfig(width=32, blocks=1)
+    hybrid = HybridModel.create(
+        baseline,
+        network,
+        reference_states=jax.tree.map(lambda x: x[truth.train_indices], truth.states),
+        physics_interval_s=3600.0,
+        output_scales=residual_tendency_scales(baseline, truth),
+    )
+    config = TrainingConfig(
+        experiment="learn-drag",
+        mode="offline",
+        curriculum=((6.0, 40),),
+        batch_size=4,
+        learning_rate=1e-2,
+        ema_decay=0.8,
+        network=network,
+        loss_weights=(("u", 1.0), ("v", 1.0), ("temperature", 1.0)),
+        checkpoint_every=100,
+    )
+    _, ema = train(hybrid, truth, config, tmp_path / "run", progress=False)
+    losses = [r["loss"] for r in _records(tmp_path / "run")]
+    assert 0.5 < np.mean(losses[:3]) < 1.5  # the untrained network: residual ≈ σ_X in rms
+    assert np.mean(losses[-5:]) < 0.5 * np.mean(losses[:5])
+    oracle_hybrid = dataclasses.replace(hybrid, dycore=oracle)
+    states = [
+        HybridState(truth.state(int(i)), jnp.asarray(truth.times_s[i], hybrid.grid.dtype))
+        for i in truth.test_indices
+    ]
+    fit = evaluation.learned_versus_withheld(hybrid, oracle_hybrid, ema, states)
+    assert fit["u"]["r"] >= 0.8, fit["u"]
+    with pytest.raises(ValueError, match="offline training fits one truth interval"):
+        longer = dataclasses.replace(config, curriculum=((24.0, 1),))
+        train(hybrid, truth, longer, tmp_path / "longer", progress=False)
+    with pytest.raises(ValueError, match="mode must be"):
+        dataclasses.replace(config, mode="semi")
+
+
+def test_free_runs_report_the_climate_beside_the_truth(shipped):
+    """`free_run_climate` runs baseline, hybrid and oracle freely through the blow-up check and
+    sets their climate beside the truth's: over days 5–15 of the perfect-model rung, the oracle's
+    and the hybrid's zonal-mean u stay far closer to the truth's than the drag-free
+    baseline's, whose surface wind runs away; the figure draws one panel per run."""
+    from ngcm_lab.free_runs import free_run_climate
+    from ngcm_lab.plotting import plot_free_run_climate
+
+    result = free_run_climate(shipped, 15.0, spinup_days=5.0, progress=False)
+    assert result["start_day"] == shipped.truth.first_eval_day
+    rms = {n: result[n]["zonal_mean_rms_difference_from_truth"]["u"] for n in RUNS}
+    assert all(result[n]["blew_up_day"] is None for n in RUNS)
+    assert len(result["hybrid"]["days"]) == 16 and result["hybrid"]["days"][-1] == 15.0
+    assert rms["hybrid"] < 0.5 * rms["baseline"] and rms["oracle"] < 0.5 * rms["baseline"], rms
+    wind = {n: result[n]["global_mean_surface_wind_speed_m_s"] for n in ("truth", *RUNS)}
+    assert wind["baseline"] > 1.3 * wind["truth"]
+    assert abs(wind["hybrid"] / wind["truth"] - 1) < 0.2, wind
+    fig = plot_free_run_climate(json.loads(json.dumps(result)))
+    assert len([ax for ax in fig.axes if ax.get_label() != "<colorbar>"]) == 6  # 4 + 2
+
+
+RUNS = ("baseline", "hybrid", "oracle")

@@ -12,11 +12,12 @@ from numpy.polynomial import legendre as npleg
 from ngcm_lab.column_network import ColumnNetworkConfig
 from ngcm_lab.constants import EARTH_RADIUS
 from ngcm_lab.hybrid_model import HybridModel
+from ngcm_lab.losses import make_loss
 from ngcm_lab.primitive_model import PrimitiveEquationsModel
 from ngcm_lab.random_fields import GaussianRandomField, RandomFieldConfig
 from ngcm_lab.scores import crps_ensemble, crps_gaussian, crps_two_members
 from ngcm_lab.spherical_harmonics import Grid
-from ngcm_lab.training import TrainingConfig, make_loss, train
+from ngcm_lab.training import TrainingConfig, train
 from ngcm_lab.training_data import load_truth
 from ngcm_lab.xarray_io import trajectory_to_dataset
 
