@@ -253,10 +253,9 @@ class TrainedForecast:
         return self.hybrid.dycore
 
     def steps_for(self, days: float) -> int:
-        n = days * 86400.0 / self.dt_s
-        if abs(n - round(n)) > 1e-6:
-            raise ValueError(f"{days} days is not a whole number of {self.dt_s} s intervals")
-        return int(round(n))
+        from ngcm_lab.forecast import whole_steps
+
+        return whole_steps(days * 86400.0, self.dt_s, f"{days:g} days")
 
     def run(self, days: float, *, output_interval_hours: float, progress: bool) -> Any:
         return self.hybrid.run(

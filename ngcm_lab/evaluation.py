@@ -252,10 +252,12 @@ def evaluate(
         "evaluation_days": [float(truth.times_s[i] / 86400) for i in (starts[0], starts[-1])],
         "training_targets_end_before_day": truth.first_eval_day,
         "lead_hours": leads.tolist(),
-        "rmse": {}, "rmse_90": {}, "units": UNITS,
+        "units": UNITS,
         "sigma": np.asarray(hybrid.dycore.coords.centers, np.float64).tolist(),
         "latitude": np.degrees(hybrid.grid.latitudes).tolist(),
-    }  # fmt: skip
+        "rmse": {},
+        "rmse_90": {},
+    }
     boot = {}
     for name, errors in forecasts.items():
         result["rmse"][name] = {k: np.sqrt(v.mean(0)).tolist() for k, v in errors["mse"].items()}

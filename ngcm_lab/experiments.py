@@ -255,6 +255,14 @@ CONFIGS: dict[str, TrainingConfig] = {
         loss_weights=(("u", 1.0), ("v", 1.0), ("temperature", 1.0)),
         checkpoint_every=20,
     ),
+    # The T42 → T21 rung with σ_X from data: the learn-drag recipe, then 3-day rollouts for
+    # the moist physics' slower feedbacks; humidity scored at half weight.
+    "learn-surface-fluxes": TrainingConfig(
+        experiment="learn-surface-fluxes",
+        curriculum=((6.0, 200), (24.0, 60), (72.0, 30)),
+        learning_rate=3e-3,
+        checkpoint_every=20,
+    ),
     # The same network fitted offline to the 6-hour residual tendencies of the same training
     # starts (no rollout), shipped as LEARN_DRAG_OFFLINE_CHECKPOINT: the classic comparison.
     "learn-drag-offline": TrainingConfig(

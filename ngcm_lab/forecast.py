@@ -168,6 +168,15 @@ class ForecastBlowUpError(RunError, FloatingPointError):
         )
 
 
+def whole_steps(duration_s: float, step_s: float, what: str) -> int:
+    """The whole number of `step_s` steps in `duration_s`, or a ValueError that names `what`
+    (e.g. "10 days") and the step — the one check every front end's durations go through."""
+    n = duration_s / step_s
+    if abs(n - round(n)) > 1e-6:
+        raise ValueError(f"{what} is not a whole number of {step_s:g} s steps")
+    return int(round(n))
+
+
 def hour_divisor_at_most(limit_s: float) -> float:
     """The largest divisor of one hour that is ≤ `limit_s` (so outputs fall on whole hours), or
     `limit_s` itself below one second."""
@@ -274,10 +283,10 @@ class Stepper:
             violation = self._violation(now)
             if violation is not None:
                 name, value = violation
+                bound = self.bounds[name]
                 return ForecastBlowUpError(
-                    step, step * self.dt_s, name, self.dt_s, value=value,
-                    bound=self.bounds[name], **context,
-                )  # fmt: skip
+                    step, step * self.dt_s, name, self.dt_s, value=value, bound=bound, **context
+                )
             if not np.all(finite[i]):
                 leaf = names[int(np.argmin(finite[i]))]
                 return ForecastBlowUpError(step, step * self.dt_s, leaf, self.dt_s, **context)

@@ -367,19 +367,15 @@ class HybridModel:
         """A free-running forecast of `days` from `state`, every output kept as in
         `PrimitiveEquationsModel.run`; the integration's states are the dynamics, so
         `xarray_io.trajectory_to_dataset(hybrid.dycore, result)` writes them."""
-        per_day = 86400.0 / self.physics_interval_s
-        n, per_output = days * per_day, output_interval_hours / 24.0 * per_day
-        for value, what in ((n, f"{days:g} days"), (per_output, f"{output_interval_hours:g} h")):
-            if abs(value - round(value)) > 1e-6:
-                raise ValueError(
-                    f"{what} is not a whole number of {self.physics_interval_s:g} s physics "
-                    "intervals"
-                )
+        interval = self.physics_interval_s
+        n = forecast.whole_steps(days * 86400.0, interval, f"{days:g} days")
+        hours = output_interval_hours
+        per_output = forecast.whole_steps(hours * 3600.0, interval, f"{hours:g} h")
         result = forecast.integrate(
             self.stepper(params),
             state,
-            n_steps=int(round(n)),
-            steps_per_output=max(1, int(round(per_output))),
+            n_steps=n,
+            steps_per_output=max(1, per_output),
             progress=progress,
             description="hybrid",
         )

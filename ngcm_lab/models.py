@@ -136,10 +136,7 @@ class SteppedModel:
 
     def steps_for(self, days: float) -> int:
         """The whole number of time steps in `days`, or a ValueError naming the mismatch."""
-        n = days * SECONDS_PER_DAY / self.dt_s
-        if abs(n - round(n)) > 1e-6:
-            raise ValueError(f"{days} days is not a whole number of {self.dt_s} s steps")
-        return int(round(n))
+        return forecast.whole_steps(days * SECONDS_PER_DAY, self.dt_s, f"{days:g} days")
 
     def rollout(self, state: Any, n_steps: int) -> Any:
         """Differentiable `n_steps`-step forecast (one `lax.scan`)."""

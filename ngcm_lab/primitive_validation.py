@@ -12,7 +12,7 @@ import jax
 import numpy as np
 
 from ngcm_lab.primitive_model import PrimitiveEquationsModel
-from ngcm_lab.validation import ValidationResult
+from ngcm_lab.validation_result import ValidationResult
 
 
 def _snapshot(model: PrimitiveEquationsModel, result, index: int) -> dict[str, np.ndarray]:

@@ -20,6 +20,7 @@ from ngcm_lab import cases
 from ngcm_lab.models import ShallowWaterModel
 from ngcm_lab.paths import data_samples_dir
 from ngcm_lab.spherical_harmonics import Grid
+from ngcm_lab.validation_result import ValidationResult
 
 REFERENCE_RESOLUTION = "T213"
 
@@ -32,64 +33,6 @@ def williamson_norms(h: np.ndarray, h_true: np.ndarray, area: np.ndarray) -> dic
         "l2": float(np.sqrt(np.sum(area * diff**2) / np.sum(area * h_true**2))),
         "linf": float(np.max(np.abs(diff)) / np.max(np.abs(h_true))),
     }
-
-
-@dataclasses.dataclass(frozen=True)
-class ValidationResult:
-    """Outcome of one check: metrics and thresholds.
-
-    A threshold is an upper bound, a lower bound for metrics named `min_…`, or a `[low, high]`
-    range.
-    """
-
-    case: str
-    resolution: str
-    precision: str
-    metrics: dict[str, float]
-    thresholds: dict[str, float | tuple[float, float]]
-    details: dict[str, Any] = dataclasses.field(default_factory=dict)
-
-    def _ok(self, name: str) -> bool:
-        value, limit = self.metrics[name], self.thresholds[name]
-        if isinstance(limit, tuple | list):
-            return bool(limit[0] <= value <= limit[1])
-        return bool(value >= limit) if name.startswith("min_") else bool(value <= limit)
-
-    def _limit_text(self, name: str) -> str:
-        limit = self.thresholds[name]
-        if isinstance(limit, tuple | list):
-            return f"{limit[0]:.4g}…{limit[1]:.4g}"
-        return f"{'≥' if name.startswith('min_') else '≤'} {limit:.3g}"
-
-    @property
-    def passed(self) -> bool:
-        return all(self._ok(name) for name in self.thresholds)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "case": self.case,
-            "resolution": self.resolution,
-            "precision": self.precision,
-            "metrics": self.metrics,
-            "thresholds": {
-                k: list(t) if isinstance(t, tuple) else t for k, t in self.thresholds.items()
-            },
-            "passed": self.passed,
-            **self.details,
-        }
-
-    def table(self) -> str:
-        lines = [f"{self.case} at {self.resolution} ({self.precision})", ""]
-        lines.append(f"  {'metric':<28} {'value':>12} {'threshold':>14}  ok")
-        for name, value in self.metrics.items():
-            if name in self.thresholds:
-                limit = self._limit_text(name)
-                ok = "yes" if self._ok(name) else "NO"
-            else:
-                limit, ok = "", ""
-            lines.append(f"  {name:<28} {value:>12.4g} {limit:>14}  {ok}")
-        lines += ["", f"  passed: {self.passed}"]
-        return "\n".join(lines)
 
 
 @dataclasses.dataclass(frozen=True)
