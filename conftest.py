@@ -58,3 +58,19 @@ def tiny_training():
     truth = load_truth(model, dataset)
     hybrid = HybridModel.create(model, config.network, physics_interval_s=3600.0)
     return hybrid, truth, dataset, config
+
+
+@pytest.fixture(scope="session")
+def tiny_drag_truth_file(tmp_path_factory):
+    """A tiny learn-drag truth on disk: 3.5 days of dry Held–Suarez T21 L3 with its drag,
+    6-hourly, training starts on days 0–1.5 and evaluation starts on days 2–2.5."""
+    from ngcm_lab.primitive_model import PrimitiveEquationsModel
+    from ngcm_lab.xarray_io import trajectory_to_dataset
+
+    model = PrimitiveEquationsModel.from_case("held_suarez", "T21", layers=3, dt=1800.0)
+    run = model.run(3.5, output_interval_hours=6.0, progress=False)
+    path = tmp_path_factory.mktemp("truth") / "drag_truth.nc"
+    ds = trajectory_to_dataset(model, run)
+    ds.attrs.update(split_train_initial_days="0-1.5", split_eval_initial_days="2-2.5")
+    ds.to_netcdf(path)
+    return path

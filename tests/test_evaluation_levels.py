@@ -16,24 +16,17 @@ from matplotlib.figure import Figure
 from ngcm_lab import cli_training, evaluation, evaluation_levels, experiments
 from ngcm_lab.column_network import ColumnNetworkConfig
 from ngcm_lab.plotting import plot_kinetic_energy_spectra, plot_rmse_by_level, plot_zonal_mean_bias
-from ngcm_lab.primitive_model import PrimitiveEquationsModel
 from ngcm_lab.training_data import TruthData
-from ngcm_lab.xarray_io import trajectory_to_dataset
 
 FORECASTS = ("baseline", "hybrid", "oracle")
 LAYERED = ("u", "v", "temperature")
 
 
 @pytest.fixture(scope="module")
-def evaluated(tmp_path_factory):
+def evaluated(tiny_drag_truth_file):
     """(result, per-start errors by forecast, trained) of a one-day evaluation from the starts
     at days 2, 2.25 and 2.5 of a 3.5-day learn-drag truth (training starts days 0–1.5)."""
-    model = PrimitiveEquationsModel.from_case("held_suarez", "T21", layers=3, dt=1800.0)
-    run = model.run(3.5, output_interval_hours=6.0, progress=False)
-    path = tmp_path_factory.mktemp("truth") / "drag_truth.nc"
-    ds = trajectory_to_dataset(model, run)
-    ds.attrs.update(split_train_initial_days="0-1.5", split_eval_initial_days="2-2.5")
-    ds.to_netcdf(path)
+    path = tiny_drag_truth_file
     config = dataclasses.replace(
         experiments.CONFIGS["learn-drag"],
         network=ColumnNetworkConfig(width=8, blocks=1),

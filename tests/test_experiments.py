@@ -13,19 +13,6 @@ from ngcm_lab.xarray_io import trajectory_to_dataset
 
 
 @pytest.fixture(scope="module")
-def drag_truth_file(tmp_path_factory):
-    """Three days of dry Held–Suarez T21 L3 with its drag, split into training (days 0–1.5)
-    and evaluation (day 2): a tiny learn-drag truth."""
-    model = PrimitiveEquationsModel.from_case("held_suarez", "T21", layers=3, dt=1800.0)
-    run = model.run(3.0, output_interval_hours=6.0, progress=False)
-    path = tmp_path_factory.mktemp("truth") / "drag_truth.nc"
-    ds = trajectory_to_dataset(model, run)
-    ds.attrs.update(split_train_initial_days="0-1.5", split_eval_initial_days="2-2.5")
-    ds.to_netcdf(path)
-    return path
-
-
-@pytest.fixture(scope="module")
 def truth_file(tmp_path_factory):
     model = PrimitiveEquationsModel.from_case("moist_held_suarez", "T21", layers=3, dt=1800.0)
     run = model.run(3.0, output_interval_hours=6.0, progress=False)
@@ -48,8 +35,8 @@ def config_file(tmp_path_factory):
     return path
 
 
-def test_train_resume_and_evaluate(drag_truth_file, config_file, tmp_path, capsys):
-    truth_file = drag_truth_file
+def test_train_resume_and_evaluate(tiny_drag_truth_file, config_file, tmp_path, capsys):
+    truth_file = tiny_drag_truth_file
     out = tmp_path / "run"
     base = ["--truth", str(truth_file), "--no-progress"]
     assert cli.main(["train", "--config", str(config_file), "--output", str(out), *base]) == 0

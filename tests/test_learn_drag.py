@@ -110,34 +110,49 @@ def test_a_short_online_run_learns_the_drag_at_its_amplitude(problem, tmp_path):
     regresses on the true drag with the rung's target slope 0.8–1.2 and r ≥ 0.9 (measured:
     loss ÷16, slope 0.94, r 0.98)."""
     baseline, oracle, truth = problem
-    network = ColumnNetworkConfig(width=32, blocks=1)
-    hybrid = HybridModel.create(
+    hybrid = _small_hybrid(baseline, truth)
+    config = _short_run(hybrid)
+    _, ema = train(hybrid, truth, config, tmp_path / "run", progress=False)
+    losses = [r["loss"] for r in _records(tmp_path / "run")]
+    assert np.mean(losses[-5:]) < 0.2 * np.mean(losses[:5])
+    fit = _learned_versus_withheld(hybrid, oracle, truth, ema)
+    assert fit["temperature"] is None  # the drag does not heat
+    assert 0.8 < fit["u"]["slope"] < 1.2 and fit["u"]["r"] >= 0.9, fit["u"]
+
+
+def _small_hybrid(baseline, truth) -> HybridModel:
+    """The short runs' hybrid: a width-32 network with one block, σ_X from the data."""
+    return HybridModel.create(
         baseline,
-        network,
+        ColumnNetworkConfig(width=32, blocks=1),
         reference_states=jax.tree.map(lambda x: x[truth.train_indices], truth.states),
         physics_interval_s=3600.0,
         output_scales=residual_tendency_scales(baseline, truth),
     )
-    config = TrainingConfig(
+
+
+def _short_run(hybrid, **changes) -> TrainingConfig:
+    """40 updates of 6 hours at learning rate 1e-2 with EMA 0.8 (for so short a run)."""
+    return TrainingConfig(
         experiment="learn-drag",
         curriculum=((6.0, 40),),
         learning_rate=1e-2,
         ema_decay=0.8,
-        network=network,
+        network=hybrid.network,
         loss_weights=(("u", 1.0), ("v", 1.0), ("temperature", 1.0)),
         checkpoint_every=100,
+        **changes,
     )
-    _, ema = train(hybrid, truth, config, tmp_path / "run", progress=False)
-    losses = [r["loss"] for r in _records(tmp_path / "run")]
-    assert np.mean(losses[-5:]) < 0.2 * np.mean(losses[:5])
-    oracle_hybrid = dataclasses.replace(hybrid, dycore=oracle)
+
+
+def _learned_versus_withheld(hybrid, oracle, truth, params):
+    """The regression of the learned on the withheld tendency over the evaluation states."""
     states = [
         HybridState(truth.state(int(i)), jnp.asarray(truth.times_s[i], hybrid.grid.dtype))
         for i in truth.test_indices
     ]
-    fit = evaluation.learned_versus_withheld(hybrid, oracle_hybrid, ema, states)
-    assert fit["temperature"] is None  # the drag does not heat
-    assert 0.8 < fit["u"]["slope"] < 1.2 and fit["u"]["r"] >= 0.9, fit["u"]
+    oracle_hybrid = dataclasses.replace(hybrid, dycore=oracle)
+    return evaluation.learned_versus_withheld(hybrid, oracle_hybrid, params, states)
 
 
 def _records(run):
@@ -196,35 +211,13 @@ def test_a_short_offline_run_fits_the_residual_tendency(problem, tmp_path):
     training start, with no rollout: 40 updates halve the loss (in units of σ_X²), and the
     learned lowest-layer u tendency correlates with the true drag."""
     baseline, oracle, truth = problem
-    network = ColumnNetworkConfig(width=32, blocks=1)
-    hybrid = HybridModel.create(
-        baseline,
-        network,
-        reference_states=jax.tree.map(lambda x: x[truth.train_indices], truth.states),
-        physics_interval_s=3600.0,
-        output_scales=residual_tendency_scales(baseline, truth),
-    )
-    config = TrainingConfig(
-        experiment="learn-drag",
-        mode="offline",
-        curriculum=((6.0, 40),),
-        batch_size=4,
-        learning_rate=1e-2,
-        ema_decay=0.8,
-        network=network,
-        loss_weights=(("u", 1.0), ("v", 1.0), ("temperature", 1.0)),
-        checkpoint_every=100,
-    )
+    hybrid = _small_hybrid(baseline, truth)
+    config = _short_run(hybrid, mode="offline", batch_size=4)
     _, ema = train(hybrid, truth, config, tmp_path / "run", progress=False)
     losses = [r["loss"] for r in _records(tmp_path / "run")]
     assert 0.5 < np.mean(losses[:3]) < 1.5  # the untrained network: residual ≈ σ_X in rms
     assert np.mean(losses[-5:]) < 0.5 * np.mean(losses[:5])
-    oracle_hybrid = dataclasses.replace(hybrid, dycore=oracle)
-    states = [
-        HybridState(truth.state(int(i)), jnp.asarray(truth.times_s[i], hybrid.grid.dtype))
-        for i in truth.test_indices
-    ]
-    fit = evaluation.learned_versus_withheld(hybrid, oracle_hybrid, ema, states)
+    fit = _learned_versus_withheld(hybrid, oracle, truth, ema)
     assert fit["u"]["r"] >= 0.8, fit["u"]
     with pytest.raises(ValueError, match="offline training fits one truth interval"):
         longer = dataclasses.replace(config, curriculum=((24.0, 1),))
