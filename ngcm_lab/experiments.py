@@ -65,6 +65,7 @@ EVALUATED = ("u", "v", "temperature")
 
 DEMO_CHECKPOINT = "hybrid_training/demo_checkpoint"
 STOCHASTIC_CHECKPOINT = "hybrid_training/stochastic_checkpoint"
+LEARN_SURFACE_FLUXES_CHECKPOINT = "hybrid_training/learn_surface_fluxes_checkpoint"
 LEARN_DRAG_CHECKPOINT = "learn_drag/checkpoint"
 LEARN_DRAG_OFFLINE_CHECKPOINT = "learn_drag/offline_checkpoint"
 
@@ -255,8 +256,9 @@ CONFIGS: dict[str, TrainingConfig] = {
         loss_weights=(("u", 1.0), ("v", 1.0), ("temperature", 1.0)),
         checkpoint_every=20,
     ),
-    # The T42 → T21 rung with σ_X from data: the learn-drag recipe, then 3-day rollouts for
-    # the moist physics' slower feedbacks; humidity scored at half weight.
+    # The T42 → T21 rung with σ_X from data, shipped as LEARN_SURFACE_FLUXES_CHECKPOINT: the
+    # learn-drag recipe, then 3-day rollouts for the moist physics' slower feedbacks; humidity
+    # scored at half weight.
     "learn-surface-fluxes": TrainingConfig(
         experiment="learn-surface-fluxes",
         curriculum=((6.0, 200), (24.0, 60), (72.0, 30)),

@@ -2,8 +2,6 @@
 
 import json
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -90,20 +88,21 @@ def test_fast_configuration_is_short():
     assert config.total_updates < experiments.CONFIGS["default"].total_updates / 5
 
 
-def test_shipped_demo_checkpoint_beats_the_baseline():
-    """The committed learn-subgrid checkpoint: lower RMSE than the baseline at every lead from
-    one to five days on held-out initial times (a subset here; `ngcm-lab evaluate` uses all)."""
-    trained = experiments.load_trained(experiments.data_samples_dir() / experiments.DEMO_CHECKPOINT)
-    truth = trained.truth
-    outputs = int(5 * 86400 / truth.interval_s)
-    starts = [i for i in truth.test_indices if i + outputs < len(truth)][::8]
-    assert len(starts) >= 3
-    zero = jax.tree.map(jnp.zeros_like, trained.params)
-    hybrid = evaluation.rmse_by_lead(trained.hybrid, trained.params, truth, starts, outputs)
-    baseline = evaluation.rmse_by_lead(trained.hybrid, zero, truth, starts, outputs)
-    first = int(86400 / truth.interval_s) - 1  # the 24-hour lead
+def test_shipped_learn_surface_fluxes_checkpoint_learned_the_drag():
+    """The T42 → T21 rung's shipped hybrid (σ_X from data), on every fourth held-out start
+    over five days: its zonal-mean lowest-layer u tendency regresses on the withheld surface
+    drag's with slope 0.7–1.3 and r ≥ 0.8 (the issue's target; the old hand-scaled demo run
+    reached a tenth of the amplitude), and it closes at least half of the baseline → oracle gap
+    for u, v and T at every lead from 1 to 5 days. (v, T and q do not meet the regression
+    target: data_samples/hybrid_training/README.md.)"""
+    directory = experiments.data_samples_dir() / experiments.LEARN_SURFACE_FLUXES_CHECKPOINT
+    result = evaluation.evaluate(directory, days=5.0, every=4)
+    assert result["held_out_initial_times"] == 5
+    fit = result["learned_vs_withheld"]["u"]
+    assert 0.7 <= fit["slope"] <= 1.3 and fit["r"] >= 0.8, fit
+    first = int(round(24.0 / result["lead_hours"][0])) - 1  # the 24-hour lead
     for name in ("u", "v", "temperature"):
-        assert np.all(hybrid[name][first:] < baseline[name][first:]), (name, hybrid, baseline)
+        assert min(result["gap_closed"][name][first:]) >= 0.5, (name, result["gap_closed"][name])
 
 
 def test_stochastic_train_and_evaluate(truth_file, tmp_path, capsys):
