@@ -26,6 +26,7 @@ CHECKPOINT = "checkpoint.msgpack"
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
 OUTPUT_SCALES = "output_scales.json"  # σ_X per variable and level, SI per second
+NORMALISATION = "normalisation.json"  # the network's input standardisation: mean, std
 _KEYS = {"update", "params", "opt_state", "ema"}
 
 

@@ -38,6 +38,7 @@ from tqdm.auto import tqdm
 from ngcm_lab.checkpoints import (
     CHECKPOINT,
     CONFIG,
+    NORMALISATION,
     OUTPUT_SCALES,
     MetricsLog,
     checkpoint_update,
@@ -261,6 +262,8 @@ def train(
         if config.output_scales == "residual":
             scales = {name: np.atleast_1d(value).tolist() for name, value in model.output_scales}
             write_json(out / OUTPUT_SCALES, scales)
+        norm = model.normalisation
+        write_json(out / NORMALISATION, {"mean": norm.mean.tolist(), "std": norm.std.tolist()})
     opt = optimizer(config)
     params = model.init_params(jax.random.key(config.seed))
     opt_state = opt.init(params)

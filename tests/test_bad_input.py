@@ -80,6 +80,12 @@ def _narrower_config(run: pathlib.Path) -> None:
     (run / checkpoints.CONFIG).write_text(json.dumps(config))
 
 
+def _short_normalisation(run: pathlib.Path) -> None:
+    saved = json.loads((run / checkpoints.NORMALISATION).read_text())
+    saved = {k: v[:-4] for k, v in saved.items()}
+    (run / checkpoints.NORMALISATION).write_text(json.dumps(saved))
+
+
 def _interrupted(run: pathlib.Path) -> None:
     """A run of the default configuration stopped after 60 of its 200 updates."""
     lines = (run / checkpoints.METRICS).read_text().splitlines()[:60]
@@ -166,6 +172,13 @@ CASES = [
         ["evaluate", "--checkpoint", "run", "--days", "1"],
         2,
         ["width 64", "width 32", "config.json"],
+    ),
+    (
+        "normalisation that does not fit the network",
+        lambda f: _demo_copy(f, "run", _short_normalisation),
+        ["evaluate", "--checkpoint", "run", "--days", "1"],
+        2,
+        ["run/normalisation.json", "100 inputs", "104"],
     ),
     (
         "train --output into an interrupted run",

@@ -40,6 +40,7 @@ def test_train_resume_and_evaluate(tiny_drag_truth_file, config_file, tmp_path, 
     assert cli.main(["train", "--config", str(config_file), "--output", str(out), *base]) == 0
     lines = (out / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(x)["rollout_hours"] for x in lines] == [6.0, 6.0, 12.0]
+    assert (out / "normalisation.json").is_file() and (out / "output_scales.json").is_file()
     # Training the same configuration into its finished run, or resuming that run, says so
     # and changes nothing (tests/test_bad_input.py has the refusals).
     before = {p.name: p.read_bytes() for p in out.iterdir()}

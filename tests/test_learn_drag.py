@@ -166,6 +166,21 @@ def shipped():
     return experiments.load_trained(data_samples_dir() / experiments.LEARN_DRAG_CHECKPOINT)
 
 
+def test_a_run_keeps_its_input_standardisation_on_another_truth(short_truth, shipped, tmp_path):
+    """Evaluating a run against another truth (`--truth`) must not re-standardise the network's
+    inputs from that truth: the run's own statistics (normalisation.json) are used, where
+    recomputing them from the 4-day truth would change them."""
+    path = tmp_path / "other_truth.nc"
+    short_truth.to_netcdf(path)
+    directory = data_samples_dir() / experiments.LEARN_DRAG_CHECKPOINT
+    other = experiments.load_trained(directory, path)
+    saved = shipped.hybrid.normalisation
+    assert np.array_equal(other.hybrid.normalisation.mean, saved.mean)
+    assert np.array_equal(other.hybrid.normalisation.std, saved.std)
+    recomputed, _ = experiments.build(other.config, path, output_scales={})
+    assert not np.allclose(recomputed.normalisation.mean, saved.mean, rtol=1e-3, atol=1e-3)
+
+
 def test_shipped_checkpoint_learned_the_drag_and_closes_the_gap(shipped):
     """The shipped learn-drag hybrid on every tenth evaluation start (4 of the 40, days 40–70)
     over three days: the issue's targets — the learned drag's slope within 0.8–1.2 with

@@ -194,6 +194,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--skip-checks", action="store_true", help="write even if the sanity checks fail"
     )
+    parser.add_argument(
+        "--evaluation-only",
+        action="store_true",
+        help="a record for evaluation only: forecasts start every 24 h from day 1 until 5 days "
+        "before its end (run it with a longer --spinup-days than the training record's end, so "
+        "its weather is independent of the training record's)",
+    )
     args = parser.parse_args(argv)
     coarse_name = f"{args.coarse_resolution}L{args.layers}"
     output = args.output or HERE / f"truth_{args.truth_resolution}_to_{coarse_name}.nc"
@@ -460,6 +467,8 @@ def main(argv: list[str] | None = None) -> None:
         encoding[name] = {"_FillValue": None}
 
     train_end, eval_start, eval_end, forecast_days = 15.0, 16.0, 20.0, 5.0
+    if args.evaluation_only:  # the first snapshot stands in for training; nothing trains on it
+        train_end, eval_start, eval_end = 0.0, 1.0, args.record_days - forecast_days
     index = lambda day: int(round(day * outputs_per_day))  # noqa: E731
     attrs = dict(template.attrs)
     attrs.update(
@@ -538,6 +547,7 @@ def main(argv: list[str] | None = None) -> None:
             "split_eval_time_indices": f"{index(eval_start)}-{index(eval_end)}",
             "split_verification_only_days": f"{eval_end:g}-{args.record_days:g}",
             "split_max_forecast_days": forecast_days,
+            "split_eval_stride_hours": 24.0 if args.evaluation_only else args.interval_hours,
             "split_note": (
                 f"initial times in days 0-{train_end:g} train, {eval_start:g}-{eval_end:g} are "
                 f"held out for evaluation; each needs up to {forecast_days:g} days of verifying "
