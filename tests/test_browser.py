@@ -184,8 +184,9 @@ def _drive(page, url: str, shots: str | None) -> tuple[str, str]:
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
     # Run → Run All Cells from the menu bar. While the session is still connecting, JupyterLab
-    # may ask for a kernel (accept the preselected one) or restart the kernel and drop the run:
-    # run again whenever no cell has started after a few seconds.
+    # may ask for a kernel (accept the preselected one) or restart the kernel and drop the run,
+    # or run the second cell in a fresh kernel (a NameError): run again — from a restarted
+    # kernel after an error — whenever no cell has started, or one failed, for a few seconds.
     deadline = time.monotonic() + 150
     last_run = -math.inf
     while page.locator(MAP_IMAGE).count() == 0:
@@ -194,12 +195,22 @@ def _drive(page, url: str, shots: str | None) -> tuple[str, str]:
         accept = page.locator(".jp-Dialog .jp-mod-accept")
         if accept.count() and accept.first.is_visible():
             accept.first.click()
-            last_run = -math.inf
+            last_run = time.monotonic()
         prompts = page.locator(".jp-Cell .jp-InputArea-prompt").all_inner_texts()
         started = any(p.strip() not in ("", "[ ]:") for p in prompts)
-        if not started and time.monotonic() - last_run > 10:
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        failed = page.locator(".jp-OutputArea-output", has_text="Traceback").count() > 0
+        if (failed or not started) and time.monotonic() - last_run > 10:
+            menu, item = (
+                ("Kernel", "Restart Kernel and Run All Cells")
+                if failed
+                else ("Run", "Run All Cells")
+            )
+            try:
+                page.locator(".lm-MenuBar-itemLabel", has_text=menu).first.click(timeout=5_000)
+                page.locator(".lm-Menu-itemLabel", has_text=item).first.click(timeout=5_000)
+            except Exception as err:  # a dialog opened over the menu: accept it next pass
+                if type(err).__name__ != "TimeoutError":
+                    raise
             last_run = time.monotonic()
         page.wait_for_timeout(500)
     page.wait_for_function("() => document.body.innerText.includes('day 0, 00:00')")
