@@ -90,15 +90,15 @@ def test_fast_configuration_is_short():
 
 
 def test_shipped_learn_surface_fluxes_checkpoint_learned_the_drag():
-    """The T42 → T21 rung's shipped hybrid (σ_X from data), on every fourth held-out start
-    over five days: its zonal-mean lowest-layer u tendency regresses on the withheld surface
-    drag's with slope 0.7–1.3 and r ≥ 0.8 (the issue's target; the old hand-scaled demo run
-    reached a tenth of the amplitude), and it closes at least half of the baseline → oracle gap
-    for u, v and T at every lead from 1 to 5 days. (v, T and q do not meet the regression
-    target: data_samples/hybrid_training/README.md.)"""
+    """The T42 → T21 rung's shipped hybrid (σ_X from data), on every eighth held-out start
+    (days 16, 18 and 20) over five days: its zonal-mean lowest-layer u tendency regresses on
+    the withheld surface drag's with slope 0.7–1.3 and r ≥ 0.8 (the issue's target; the old
+    hand-scaled demo run reached a tenth of the amplitude), and it closes at least half of the
+    baseline → oracle gap for u, v and T at every lead from 1 to 5 days. (v, T and q do not
+    meet the regression target: data_samples/hybrid_training/README.md.)"""
     directory = experiments.data_samples_dir() / experiments.LEARN_SURFACE_FLUXES_CHECKPOINT
-    result = evaluation.evaluate(directory, days=5.0, every=4)
-    assert result["held_out_initial_times"] == 5
+    result = evaluation.evaluate(directory, days=5.0, every=8)
+    assert result["held_out_initial_times"] == 3
     fit = result["learned_vs_withheld"]["u"]
     assert 0.7 <= fit["slope"] <= 1.3 and fit["r"] >= 0.8, fit
     first = int(round(24.0 / result["lead_hours"][0])) - 1  # the 24-hour lead
