@@ -132,18 +132,17 @@ def free_run_climate(
         stats["days"] = elapsed.tolist()
         stats["blew_up_day"] = None if blew_up is None else float(blew_up)
         stats["zonal_mean_rms_difference_from_truth"] = {
-            k: float(
-                np.sqrt(
-                    np.mean(
-                        (np.subtract(stats["zonal_mean"][k], result["truth"]["zonal_mean"][k])) ** 2
-                        @ (weights / weights.sum())
-                    )
-                )
-            )
+            k: _rms_difference(stats["zonal_mean"][k], result["truth"]["zonal_mean"][k], weights)
             for k in CLIMATE_VARIABLES
         }
         result[name] = stats
     return result
+
+
+def _rms_difference(section, reference, latitude_weights: np.ndarray) -> float:
+    """Area-weighted rms difference of two (level, latitude) sections, mean over levels."""
+    squared = np.subtract(section, reference) ** 2 @ (latitude_weights / latitude_weights.sum())
+    return float(np.sqrt(np.mean(squared)))
 
 
 def _run_until(model: HybridModel, params, state, days: float, output_interval_hours: float):
