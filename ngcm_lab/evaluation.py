@@ -44,8 +44,9 @@ from ngcm_lab.experiments import (
     oracle_model,
 )
 from ngcm_lab.hybrid_model import HybridModel, HybridState
+from ngcm_lab.initialisation import surface_pressure_tendency
 from ngcm_lab.losses import nodal_prediction
-from ngcm_lab.scores import crps_ensemble
+from ngcm_lab.scores import crps_ensemble, rank_histogram
 from ngcm_lab.training_data import TruthData
 
 UNITS = {"u": "m s-1", "v": "m s-1", "temperature": "K", "precipitation_rate": "kg m-2 s-1"}
@@ -103,6 +104,7 @@ def errors_by_start(
         }
         if members > 1:
             out["variance"] = {k: area_mean(jnp.var(fields[k], axis=0, ddof=1)) for k in names}
+            out["rank"] = {k: rank_histogram(fields[k], targets[k], weights) for k in EVALUATED}
         mean = {k: fields[k].mean(0) for k in climatology}
         out.update(level_scores(mean, targets, climatology, weights))
         return out, last
@@ -255,6 +257,11 @@ def evaluate(
         "units": UNITS,
         "sigma": np.asarray(hybrid.dycore.coords.centers, np.float64).tolist(),
         "latitude": np.degrees(hybrid.grid.latitudes).tolist(),
+        "initialisation": config.initialisation,
+        # the shock of the start: rms ∂p_s/∂t (hPa/h) over the baseline's first three hours
+        "first_hours_surface_pressure_tendency": surface_pressure_tendency(
+            hybrid.dycore, truth.state(int(starts[0])), hours=3
+        ).tolist(),
         "rmse": {},
         "rmse_90": {},
     }
@@ -296,9 +303,16 @@ def evaluate(
             n: {k: v.mean(0).tolist() for k, v in forecasts[n]["crps"].items()}
             for n in ("hybrid", "baseline")
         }
-        result["spread"] = {
-            "hybrid": {
-                k: np.sqrt(v.mean(0)).tolist() for k, v in forecasts["hybrid"]["variance"].items()
-            }
+        spread = {k: np.sqrt(v.mean(0)) for k, v in forecasts["hybrid"]["variance"].items()}
+        result["spread"] = {"hybrid": {k: v.tolist() for k, v in spread.items()}}
+        # Fortin et al. (2014): a reliable M-member ensemble has spread²·(M + 1)/M equal to the
+        # mean's squared error, so this ratio is 1 for it (< 1: under-dispersive).
+        result["spread_error_ratio"] = {
+            k: (np.sqrt((members + 1) / members) * spread[k] / result["rmse"]["hybrid"][k]).tolist()
+            for k in EVALUATED
+        }
+        # Frequency of the truth's rank among the members, (leads, M + 1); flat = reliable.
+        result["rank_histogram"] = {
+            k: v.mean(0).tolist() for k, v in forecasts["hybrid"]["rank"].items()
         }
     return result

@@ -60,6 +60,7 @@ import xarray as xr
 
 from ngcm_lab.cases.jablonowski_williamson import PrimitiveFields
 from ngcm_lab.constants import GRAVITY, P0, R_DRY, VIRTUAL_FACTOR
+from ngcm_lab.initialisation import surface_pressure_on_orography
 from ngcm_lab.orography import analysis, smoothing_factors, synthesis
 from ngcm_lab.primitive_model import PrimitiveEquationsModel, suggested_dt
 from ngcm_lab.reanalysis import check_plausible
@@ -283,9 +284,8 @@ def fields_from_pressure_levels(
             phi_s_data = pressure_to_sigma(
                 level[Z], p, ps_data, [1.0], kind="geopotential", temperature=t_virtual
             )[0]
-        d_phi = phi_s - (phi_s if phi_s_data is None else phi_s_data)
-        t_low = t_surface - 0.5 * STANDARD_LAPSE_RATE * d_phi / GRAVITY
-        ps = ps_data * np.exp(-d_phi / (R_DRY * t_low))
+        phi_data = phi_s if phi_s_data is None else phi_s_data
+        ps = surface_pressure_on_orography(ps_data, t_surface, phi_data, phi_s)
     else:
         ps_data = ps = surface_pressure_from_geopotential(level[Z], t_virtual, p, phi_s)
     kinds = {U: "wind", V: "wind", T: "temperature"} | ({Q: "humidity"} if moist else {})

@@ -399,6 +399,14 @@ class PrimitiveEquationsModel(SteppedModel):
             "surface_pressure": jnp.stack([jnp.min(ps), jnp.max(ps)]),
         }
 
+    @property
+    def surface_geopotential_m2_s2(self) -> np.ndarray:
+        """The model's ground Φ_s in m² s⁻², (nlat, nlon); zeros when flat."""
+        phi_s = self.equation.surface_geopotential
+        if phi_s is None:
+            return np.zeros(self.grid.nodal_shape)
+        return np.asarray(self.scales.dim_geopotential(np.asarray(phi_s, np.float64)))
+
     def global_mean_surface_pressure(self, state: PrimitiveEquationsState) -> float:
         """Area-weighted global mean of p_s in Pa: the total air mass per unit area times g."""
         q = np.asarray(self._nodal(state)[3], np.float64)

@@ -9,6 +9,9 @@ is unbiased for the CRPS of the distribution the members are drawn from, so even
 (NeuralGCM's training ensemble) reward the right spread. For a single member it is the absolute
 error. For a Gaussian N(μ, σ²) the CRPS has the closed form of Gneiting et al. (2005, eq. 5),
 used to test the estimator.
+
+The rank histogram (Hamill 2001, Mon. Wea. Rev. 129:550) counts where the truth falls among the
+sorted members: flat for a reliable ensemble, U-shaped for an under-dispersive one.
 """
 
 from __future__ import annotations
@@ -57,3 +60,16 @@ def spread_and_error(members: Array, observation: Array, axis: int = 0) -> tuple
     error of the mean (Fortin et al. 2014)."""
     x = jnp.moveaxis(jnp.asarray(members), axis, 0)
     return jnp.std(x, axis=0, ddof=1), jnp.abs(jnp.mean(x, axis=0) - observation)
+
+
+def rank_histogram(members: Array, observation: Array, weights: Array) -> Array:
+    """Area-weighted frequency of the truth's rank 0…M among M members (members first).
+
+    `observation` is `(..., lat, lon)` and `weights` the area weights `(lat, lon)` summing to
+    one; leading axes other than the first are averaged except the first of `observation`
+    (lead): returns `(leads, M + 1)` for `(M, leads, [L,] lat, lon)` members."""
+    m = members.shape[0]
+    rank = jnp.sum(members < observation[None], axis=0)  # (leads, [L,] lat, lon)
+    counts = jax.nn.one_hot(rank, m + 1, dtype=weights.dtype)  # (..., lat, lon, M + 1)
+    frequency = jnp.sum(counts * weights[..., None], axis=(-3, -2))
+    return frequency if frequency.ndim == 2 else jnp.mean(frequency, axis=1)

@@ -52,7 +52,7 @@ from ngcm_lab.errors import CheckpointError, InputError, OutputExistsError, RunE
 from ngcm_lab.hybrid_model import HybridModel, HybridState
 from ngcm_lab.losses import make_loss
 from ngcm_lab.random_fields import RandomFieldConfig
-from ngcm_lab.training_data import TruthData
+from ngcm_lab.training_data import INITIALISATIONS, TruthData
 
 Params = Any
 
@@ -85,6 +85,9 @@ class TrainingConfig:
       mode: "online" (unroll the hybrid and match the truth's trajectory) or "offline" (fit the
         network's tendency to the one-interval residual tendency, no rollout: every stage's
         hours must then be the truth's spacing).
+      initialisation: how truth states become initial states (`training_data.INITIALISATIONS`):
+        "balanced" (p_s moved onto the model's ground, then a digital filter:
+        `initialisation.py`) or "none" (encoded as stored; runs made before balancing existed).
     """
 
     curriculum: tuple[tuple[float, int], ...] = ((6.0, 60), (24.0, 60), (72.0, 40), (120.0, 40))
@@ -110,6 +113,7 @@ class TrainingConfig:
     experiment: str = "learn-surface-fluxes"
     output_scales: str = "residual"
     mode: str = "online"
+    initialisation: str = "balanced"
 
     def __post_init__(self):
         if self.mode not in ("online", "offline"):
@@ -121,6 +125,11 @@ class TrainingConfig:
         if self.output_scales not in ("residual", "fixed"):
             raise ValueError(
                 f"output_scales must be 'residual' or 'fixed', got {self.output_scales!r}"
+            )
+        if self.initialisation not in INITIALISATIONS:
+            raise ValueError(
+                f"initialisation must be one of {', '.join(INITIALISATIONS)}, "
+                f"got {self.initialisation!r}"
             )
         if self.loss == "crps" and self.random_fields is None:
             raise ValueError(

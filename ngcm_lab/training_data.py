@@ -16,9 +16,12 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
+from ngcm_lab.constants import VIRTUAL_FACTOR
 from ngcm_lab.errors import InputError
+from ngcm_lab.initialisation import balanced_state, surface_pressure_on_orography
 from ngcm_lab.primitive_equations import PrimitiveEquationsState
 from ngcm_lab.primitive_model import HUMIDITY, PrimitiveEquationsModel
+from ngcm_lab.vertical_interpolation import LAPSE_EXPONENT
 
 TARGET_VARIABLES = ("u", "v", "temperature", HUMIDITY, "surface_pressure")
 
@@ -102,8 +105,22 @@ def _split(ds: xr.Dataset, n_times: int, interval_s: float) -> tuple[np.ndarray,
     return train, test
 
 
-def load_truth(model: PrimitiveEquationsModel, dataset: xr.Dataset | str) -> TruthData:
-    """Truth on `model`'s grid and layers from a σ-level dataset (path or Dataset)."""
+INITIALISATIONS = ("none", "balanced")
+
+
+def load_truth(
+    model: PrimitiveEquationsModel, dataset: xr.Dataset | str, initialisation: str = "none"
+) -> TruthData:
+    """Truth on `model`'s grid and layers from a σ-level dataset (path or Dataset).
+
+    `initialisation="balanced"` starts from balanced states (`initialisation.py`): p_s moved
+    from the dataset's ground (its `surface_geopotential`) to the model's, then the digital
+    filter. The targets stay the dataset's own fields.
+    """
+    if initialisation not in INITIALISATIONS:
+        raise InputError(
+            f"initialisation must be one of {', '.join(INITIALISATIONS)}, got {initialisation!r}"
+        )
     ds = xr.open_dataset(dataset) if isinstance(dataset, str) else dataset
     ds = ds.transpose("time", "level", "lat", "lon", ...) if "level" in ds.dims else ds
     moist = model.equation.humidity_key is not None
@@ -125,17 +142,31 @@ def load_truth(model: PrimitiveEquationsModel, dataset: xr.Dataset | str) -> Tru
     interval = float(np.median(np.diff(times)))
     if not np.allclose(np.diff(times), interval):
         raise ValueError("truth snapshots must be evenly spaced in time")
+    surface_pressure = targets["surface_pressure"]
+    if initialisation == "balanced" and "surface_geopotential" in ds:
+        # the lowest layer's temperature carried down to the ground at 6.5 K/km
+        lowest = targets["temperature"][:, -1] * model.coords.centers[-1] ** -LAPSE_EXPONENT
+        if moist:
+            lowest = lowest * (1.0 + VIRTUAL_FACTOR * targets[HUMIDITY][:, -1])
+        surface_pressure = surface_pressure_on_orography(
+            surface_pressure,
+            lowest,
+            ds["surface_geopotential"].values,
+            model.surface_geopotential_m2_s2,
+        )
     encoded = [
         model.encode(
             targets["u"][i],
             targets["v"][i],
             targets["temperature"][i],
-            targets["surface_pressure"][i],
+            surface_pressure[i],
             targets[HUMIDITY][i] if moist else None,
         )
         for i in range(len(times))
     ]
     states = jax.tree.map(lambda *xs: jnp.stack(xs), *encoded)
+    if initialisation == "balanced":
+        states = jax.jit(jax.vmap(lambda s: balanced_state(model, s)))(states)
     train, test = _split(ds, len(times), interval)
     if "precipitation_rate" in ds:
         targets["precipitation_rate"] = np.asarray(ds["precipitation_rate"].values, np.float32)

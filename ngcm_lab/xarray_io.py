@@ -266,8 +266,7 @@ def _surface_variable(model: Model) -> tuple[str, xr.Variable]:
     dtype = np.dtype(model.grid.dtype)
     zeros = np.zeros(model.grid.nodal_shape)
     if _is_primitive(model):
-        phi_s = model.equation.surface_geopotential
-        phi_s = zeros if phi_s is None else model.scales.dim_geopotential(np.asarray(phi_s))
+        phi_s = model.surface_geopotential_m2_s2
         attrs = {
             "standard_name": "surface_geopotential",
             "long_name": "surface geopotential (g times surface height)",

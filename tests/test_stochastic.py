@@ -15,7 +15,7 @@ from ngcm_lab.hybrid_model import HybridModel
 from ngcm_lab.losses import make_loss
 from ngcm_lab.primitive_model import PrimitiveEquationsModel
 from ngcm_lab.random_fields import GaussianRandomField, RandomFieldConfig
-from ngcm_lab.scores import crps_ensemble, crps_gaussian, crps_two_members
+from ngcm_lab.scores import crps_ensemble, crps_gaussian, crps_two_members, rank_histogram
 from ngcm_lab.spherical_harmonics import Grid
 from ngcm_lab.training import TrainingConfig, train
 from ngcm_lab.training_data import load_truth
@@ -53,6 +53,20 @@ def test_crps_estimators_agree_and_reduce_to_the_absolute_error():
     assert float(crps_ensemble(np.array([-1.0, 1.0]), 0.0)) < float(
         crps_ensemble(np.array([0.9, 1.1]), 0.0)
     )
+
+
+def test_rank_histogram_is_flat_for_a_reliable_ensemble_and_u_shaped_for_a_sharp_one():
+    """Truth and 4 members drawn from one distribution: every rank 1/5 (±0.02 over 4096
+    points); members with a fifth of the spread: the extreme ranks take most of the truth."""
+    rng = np.random.default_rng(0)
+    weights = jnp.full((64, 64), 1.0 / 4096)
+    truth = rng.normal(size=(2, 3, 64, 64))  # (leads, levels, lat, lon)
+    reliable = rank_histogram(jnp.asarray(rng.normal(size=(4, 2, 3, 64, 64))), truth, weights)
+    assert reliable.shape == (2, 5)
+    np.testing.assert_allclose(reliable.sum(-1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(reliable, 0.2, atol=0.02)
+    sharp = rank_histogram(jnp.asarray(0.2 * rng.normal(size=(4, 2, 3, 64, 64))), truth, weights)
+    assert np.all(sharp[:, 0] + sharp[:, -1] > 0.6)
 
 
 # ---------------------------------------------------------------------------- random fields

@@ -11,7 +11,8 @@ backend is used as it is; figures are made with pyplot, so in a notebook end the
 Modules: ``maps`` (``plot_map``), ``spectra`` (``plot_energy_spectrum``), ``sections``
 (``plot_zonal_mean_section``, ``plot_column_profile``), ``hovmoller`` (``plot_hovmoller``),
 ``scores`` (``plot_scorecard``), ``evaluation`` (``plot_rmse_by_level``,
-``plot_zonal_mean_bias``, ``plot_kinetic_energy_spectra``: they take the dict
+``plot_zonal_mean_bias``, ``plot_kinetic_energy_spectra``, ``plot_spread_skill``,
+``plot_rank_histogram``: they take the dict
 ``ngcm_lab.evaluation.evaluate`` returns), ``climate`` (``plot_free_run_climate``, from
 ``ngcm_lab.free_runs.free_run_climate``) and ``animation`` (``animate_maps``, ``save_animation``,
 ``animation_html``).
@@ -22,7 +23,9 @@ from ngcm_lab.plotting.animation import animate_maps, animation_html, save_anima
 from ngcm_lab.plotting.climate import plot_free_run_climate
 from ngcm_lab.plotting.evaluation import (
     plot_kinetic_energy_spectra,
+    plot_rank_histogram,
     plot_rmse_by_level,
+    plot_spread_skill,
     plot_zonal_mean_bias,
 )
 from ngcm_lab.plotting.hovmoller import plot_hovmoller
@@ -49,8 +52,10 @@ __all__ = [
     "plot_hovmoller",
     "plot_kinetic_energy_spectra",
     "plot_map",
+    "plot_rank_histogram",
     "plot_rmse_by_level",
     "plot_scorecard",
+    "plot_spread_skill",
     "plot_zonal_mean_bias",
     "plot_zonal_mean_section",
     "save_animation",

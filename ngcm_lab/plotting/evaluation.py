@@ -156,3 +156,57 @@ def plot_kinetic_energy_spectra(result: Mapping[str, Any], ax: Any = None) -> An
     ax.legend(frameon=False, title="mean over starts and levels")
     ax.set_title(f"kinetic-energy spectra at {result['lead_hours'][-1]:g} h lead")
     return ax.figure
+
+
+def _ensemble(result: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    if key not in result:
+        raise ValueError(
+            f"the result has no {key!r}: it is not a stochastic hybrid's evaluation "
+            "(evaluate a run trained with random_fields)"
+        )
+    return result[key]
+
+
+def plot_spread_skill(
+    result: Mapping[str, Any],
+    variables: tuple[str, ...] = ("u", "v", "temperature"),
+    ax: Any = None,
+) -> Any:
+    """The stochastic hybrid's spread/error ratio by lead, one line per variable, from
+    ``result["spread_error_ratio"]`` (spread × √((M + 1)/M) over the ensemble mean's RMSE: 1 for
+    a reliable ensemble), with the 0.7–1.3 band. Returns the figure."""
+    ratios = _ensemble(result, "spread_error_ratio")
+    leads = np.asarray(result["lead_hours"], float) / 24.0
+    ax = new_axes(ax, (6.0, 4.0))
+    ax.axhspan(0.7, 1.3, color="0.9", zorder=0, label="0.7–1.3")
+    ax.axhline(1.0, color="black", linewidth=1)
+    for variable in variables:
+        _check_variable(ratios, variable, "spread/error ratio")
+        ax.plot(leads, ratios[variable], marker="o", markersize=3, label=variable)
+    ax.set_xlabel("lead (days)")
+    ax.set_ylabel("spread × √((M+1)/M) / RMSE of the mean")
+    ax.set_ylim(0.0, max(1.5, float(np.nanmax([np.max(ratios[v]) for v in variables])) * 1.1))
+    ax.legend(frameon=False, ncols=2)
+    ax.set_title(f"spread–skill, {result.get('ensemble_members', '?')} members")
+    return ax.figure
+
+
+def plot_rank_histogram(
+    result: Mapping[str, Any], variable: str, lead_hours: float | None = None, ax: Any = None
+) -> Any:
+    """Where the truth falls among the sorted members at one lead (default the last), from
+    ``result["rank_histogram"]``: bars of frequency × (M + 1), so a reliable ensemble gives 1
+    everywhere and an under-dispersive one a U. Returns the figure."""
+    histograms = _ensemble(result, "rank_histogram")
+    _check_variable(histograms, variable, "rank histogram")
+    index = _lead_index(result, lead_hours)
+    frequency = np.asarray(histograms[variable], float)[index]
+    ranks = np.arange(frequency.size)
+    ax = new_axes(ax, (5.0, 3.5))
+    ax.bar(ranks, frequency * frequency.size, color=STYLES["hybrid"]["color"])
+    ax.axhline(1.0, color="black", linewidth=1)
+    ax.set_xticks(ranks)
+    ax.set_xlabel("rank of the truth among the members")
+    ax.set_ylabel("frequency × (M + 1)")
+    ax.set_title(f"{variable}, {result['lead_hours'][index]:g} h lead")
+    return ax.figure
