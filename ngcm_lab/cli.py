@@ -122,9 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr = commands.add_parser("train", help="train the hybrid model online against truth data")
     tr.add_argument(
         "--config",
-        default="default",
-        help="configuration name (learn-drag, default, stochastic) or a JSON file of "
-        "TrainingConfig fields",
+        default="learn-surface-fluxes",
+        help="a named configuration (learn-surface-fluxes, learn-drag, … ; an unknown name "
+        "lists them all) or a JSON file of TrainingConfig fields",
     )
     tr.add_argument("--fast", action="store_true", help="a few-minute version (24 h rollouts)")
     tr.add_argument("--truth", metavar="FILE.nc", help="truth trajectory (default: shipped)")

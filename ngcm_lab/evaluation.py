@@ -39,6 +39,7 @@ from ngcm_lab.evaluation_levels import level_scores, level_summary, training_cli
 from ngcm_lab.experiments import (
     EVALUATED,
     TrainedHybrid,
+    initialisation_of,
     load_trained,
     open_truth,
     oracle_model,
@@ -257,7 +258,7 @@ def evaluate(
         "units": UNITS,
         "sigma": np.asarray(hybrid.dycore.coords.centers, np.float64).tolist(),
         "latitude": np.degrees(hybrid.grid.latitudes).tolist(),
-        "initialisation": config.initialisation,
+        "initialisation": initialisation_of(config),
         # the shock of the start: rms ∂p_s/∂t (hPa/h) over the baseline's first three hours
         "first_hours_surface_pressure_tendency": surface_pressure_tendency(
             hybrid.dycore, truth.state(int(starts[0])), hours=3

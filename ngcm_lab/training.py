@@ -87,7 +87,8 @@ class TrainingConfig:
         hours must then be the truth's spacing).
       initialisation: how truth states become initial states (`training_data.INITIALISATIONS`):
         "balanced" (p_s moved onto the model's ground, then a digital filter:
-        `initialisation.py`) or "none" (encoded as stored; runs made before balancing existed).
+        `initialisation.py`) or "none" (encoded as stored); None: the experiment's own
+        (`experiments.Experiment.initialisation`).
     """
 
     curriculum: tuple[tuple[float, int], ...] = ((6.0, 60), (24.0, 60), (72.0, 40), (120.0, 40))
@@ -113,7 +114,7 @@ class TrainingConfig:
     experiment: str = "learn-surface-fluxes"
     output_scales: str = "residual"
     mode: str = "online"
-    initialisation: str = "balanced"
+    initialisation: str | None = None
 
     def __post_init__(self):
         if self.mode not in ("online", "offline"):
@@ -126,7 +127,7 @@ class TrainingConfig:
             raise ValueError(
                 f"output_scales must be 'residual' or 'fixed', got {self.output_scales!r}"
             )
-        if self.initialisation not in INITIALISATIONS:
+        if self.initialisation is not None and self.initialisation not in INITIALISATIONS:
             raise ValueError(
                 f"initialisation must be one of {', '.join(INITIALISATIONS)}, "
                 f"got {self.initialisation!r}"

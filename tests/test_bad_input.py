@@ -23,7 +23,8 @@ from ngcm_lab import checkpoints, cli, experiments, training
 from ngcm_lab.paths import data_samples_dir
 
 SAMPLE = data_samples_dir() / "reanalysis_schemas" / "weatherbench2.nc"
-DEMO = data_samples_dir() / experiments.DEMO_CHECKPOINT
+SHIPPED_RUN = data_samples_dir() / experiments.LEARN_SURFACE_FLUXES_CHECKPOINT
+SHIPPED_UPDATES = training.saved_config(SHIPPED_RUN).total_updates
 
 
 def _checksums(folder: pathlib.Path) -> dict[str, str]:
@@ -63,8 +64,8 @@ def _initial(name: str, *args: str) -> list[str]:
     return _forecast("--initial", name, "--layers", "5", "--days", "0.25", *args)
 
 
-def _demo_copy(folder: pathlib.Path, name: str, change=None) -> None:
-    shutil.copytree(DEMO, folder / name)
+def _run_copy(folder: pathlib.Path, name: str, change=None) -> None:
+    shutil.copytree(SHIPPED_RUN, folder / name)
     if change is not None:
         change(folder / name)
 
@@ -161,28 +162,28 @@ CASES = [
     ),
     (
         "truncated checkpoint",
-        lambda f: _demo_copy(f, "run", _truncate),
+        lambda f: _run_copy(f, "run", _truncate),
         ["evaluate", "--checkpoint", "run", "--days", "1"],
         2,
         ["run/checkpoint.msgpack", "truncated"],
     ),
     (
         "checkpoint that does not fit its config",
-        lambda f: _demo_copy(f, "run", _narrower_config),
+        lambda f: _run_copy(f, "run", _narrower_config),
         ["evaluate", "--checkpoint", "run", "--days", "1"],
         2,
         ["width 64", "width 32", "config.json"],
     ),
     (
         "normalisation that does not fit the network",
-        lambda f: _demo_copy(f, "run", _short_normalisation),
+        lambda f: _run_copy(f, "run", _short_normalisation),
         ["evaluate", "--checkpoint", "run", "--days", "1"],
         2,
         ["run/normalisation.json", "100 inputs", "104"],
     ),
     (
         "train --output into an interrupted run",
-        lambda f: _demo_copy(f, "run", _interrupted),
+        lambda f: _run_copy(f, "run", _interrupted),
         ["train", "--output", "run", "--no-progress"],
         2,
         ["run is not empty", "--resume run"],
@@ -196,10 +197,10 @@ CASES = [
     ),
     (
         "train --resume of a finished run",
-        lambda f: _demo_copy(f, "run"),
+        lambda f: _run_copy(f, "run"),
         ["train", "--resume", "run", "--no-progress"],
         0,
-        ["finished run", "200 of 200", "nothing to do"],
+        ["finished run", f"{SHIPPED_UPDATES} of {SHIPPED_UPDATES}", "nothing to do"],
     ),
     (
         "train --resume of a folder without a run",

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from ngcm_lab import cli, cli_training, evaluation, experiments
+from ngcm_lab.plotting import plot_rank_histogram, plot_spread_skill
 from ngcm_lab.primitive_model import PrimitiveEquationsModel
 from ngcm_lab.xarray_io import trajectory_to_dataset
 
@@ -80,13 +81,14 @@ def test_train_resume_and_evaluate(tiny_drag_truth_file, config_file, tmp_path, 
 
 def test_unknown_configuration_is_a_usage_error(tmp_path, capsys):
     assert cli.main(["train", "--config", "nope", "--output", str(tmp_path / "x")]) == 2
-    assert "default" in capsys.readouterr().err
+    assert "learn-surface-fluxes" in capsys.readouterr().err
 
 
 def test_fast_configuration_is_short():
-    config = experiments.fast(experiments.CONFIGS["default"])
+    full = experiments.CONFIGS["learn-surface-fluxes"]
+    config = experiments.fast(full)
     assert max(h for h, _ in config.curriculum) <= 24.0
-    assert config.total_updates < experiments.CONFIGS["default"].total_updates / 5
+    assert config.total_updates < full.total_updates / 5
 
 
 def test_shipped_learn_surface_fluxes_checkpoint_learned_the_drag():
@@ -132,6 +134,17 @@ def test_stochastic_train_and_evaluate(truth_file, tmp_path, capsys):
         assert set(result[score]["hybrid"]) == {"u", "v", "temperature", "precipitation_rate"}
     spread = np.array(result["spread"]["hybrid"]["u"])
     assert np.all(spread > 0) and np.all(np.isfinite(spread))
+    # Fortin's ratio is spread·√(4/3) over the mean's RMSE; the rank histogram has M + 1 bins
+    # per lead that sum to one.
+    ratio = np.array(result["spread_error_ratio"]["u"])
+    np.testing.assert_allclose(
+        ratio, np.sqrt(4 / 3) * spread / np.array(result["rmse"]["hybrid"]["u"]), rtol=1e-5
+    )
+    ranks = np.array(result["rank_histogram"]["temperature"])
+    assert ranks.shape == (2, 4)
+    np.testing.assert_allclose(ranks.sum(-1), 1.0, rtol=1e-4)
+    assert len(plot_spread_skill(result).axes[0].lines) == 1 + 3  # the 1 line, u, v, T
+    assert len(plot_rank_histogram(result, "u").axes[0].patches) == 4
     # The deterministic baseline's CRPS is its mean absolute error: no more than its RMSE.
     for name in ("u", "temperature"):
         mae = np.array(result["crps"]["baseline"][name])

@@ -84,3 +84,13 @@ def test_unknown_initialisation_is_refused(shipped_truth):
         TrainingConfig(initialisation="filtered")
     with pytest.raises(InputError, match="initialisation must be one of"):
         load_truth(experiments.baseline_model(shipped_truth), shipped_truth, "nmi")
+
+
+def test_each_experiment_says_how_its_starts_are_made():
+    """A truth from a finer model is balanced; the perfect-model truth, the coarse model's own
+    trajectory, is used as stored (so its oracle still follows it to round-off); a
+    configuration may override either."""
+    assert experiments.initialisation_of(experiments.CONFIGS["learn-surface-fluxes"]) == "balanced"
+    assert experiments.initialisation_of(experiments.CONFIGS["learn-drag"]) == "none"
+    override = TrainingConfig(experiment="learn-drag", initialisation="balanced")
+    assert experiments.initialisation_of(override) == "balanced"
