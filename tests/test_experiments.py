@@ -108,6 +108,26 @@ def test_shipped_learn_surface_fluxes_checkpoint_learned_the_drag():
         assert min(result["gap_closed"][name][first:]) >= 0.5, (name, result["gap_closed"][name])
 
 
+def test_shipped_learn_surface_fluxes_hybrid_runs_30_days_freely(tmp_path):
+    """`ngcm-lab forecast --checkpoint` runs the shipped T42 → T21 hybrid 30 days on its own
+    from its first evaluation start: no blow-up, finite fields, and a global-mean temperature
+    within 3 K of the start (it warms by about 1 K by then and by 8–11 K per 100 days over
+    longer runs: data_samples/hybrid_training/README.md)."""
+    import xarray as xr
+
+    directory = experiments.data_samples_dir() / experiments.LEARN_SURFACE_FLUXES_CHECKPOINT
+    out = tmp_path / "free.nc"
+    argv = ["forecast", "--checkpoint", str(directory), "--days", "30", "--output", str(out)]
+    assert cli.main([*argv, "--no-progress"]) == 0
+    with xr.open_dataset(out) as ds:
+        temperature = ds["temperature"].load()
+    assert bool(np.isfinite(temperature).all())
+    weights = np.cos(np.radians(temperature["lat"]))
+    series = temperature.mean(("level", "lon")).weighted(weights).mean("lat")
+    assert float(series["time"][-1] - series["time"][0]) == 30 * 86400e9
+    assert abs(float(series[-1] - series[0])) < 3.0, series.values
+
+
 def test_stochastic_train_and_evaluate(truth_file, tmp_path, capsys):
     config = tmp_path / "stochastic.json"
     config.write_text(
