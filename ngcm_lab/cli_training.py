@@ -228,6 +228,9 @@ def _evaluation_text(result: dict[str, Any]) -> str:
             for name, values in result[score]["hybrid"].items():
                 by_day = ", ".join(f"{values[i] * factor.get(name, 1.0):.3g}" for i in daily)
                 lines.append(f"  {score} {name} hybrid by day: {by_day}")
+    for name, values in result.get("spread_error_ratio", {}).items():
+        by_day = ", ".join(f"{values[i]:.2f}" for i in daily)
+        lines.append(f"  spread/error {name} by day (1: calibrated): {by_day}")
     return "\n".join(lines)
 
 

@@ -165,6 +165,7 @@ def test_stochastic_train_and_evaluate(truth_file, tmp_path, capsys):
     np.testing.assert_allclose(ranks.sum(-1), 1.0, rtol=1e-4)
     assert len(plot_spread_skill(result).axes[0].lines) == 1 + 3  # the 1 line, u, v, T
     assert len(plot_rank_histogram(result, "u").axes[0].patches) == 4
+    assert "spread/error temperature by day" in cli_training._evaluation_text(result)
     # The deterministic baseline's CRPS is its mean absolute error: no more than its RMSE.
     for name in ("u", "temperature"):
         mae = np.array(result["crps"]["baseline"][name])
