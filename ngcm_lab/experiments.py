@@ -127,15 +127,14 @@ def _first_fields(truth: xr.Dataset, surface_geopotential: np.ndarray) -> Primit
     )
 
 
-def _surface_fluxes_model(truth: xr.Dataset, withheld_on: bool, dtype) -> PrimitiveEquationsModel:
-    """T21 L8 moist Held–Suarez cooling + condensation, with or without the surface fluxes."""
-    grid, coords = _coarse_grid_and_levels(truth, dtype)
-    phi_name = next(
-        (n for n in ("baseline_surface_geopotential", "surface_geopotential") if n in truth), None
-    )
-    phi = np.zeros(grid.nodal_shape) if phi_name is None else truth[phi_name].values
+def surface_fluxes_model(
+    fields: PrimitiveFields, grid: Grid, coords: SigmaCoordinates, withheld_on: bool
+) -> PrimitiveEquationsModel:
+    """The learn-surface-fluxes coarse model from nodal SI fields: moist Held–Suarez cooling and
+    condensation, with the surface fluxes (the oracle) or without (the baseline). The data
+    script (`data_samples/hybrid_training/make_training_data.py`) builds its baseline here too."""
     return PrimitiveEquationsModel.from_fields(
-        _first_fields(truth, phi),
+        fields,
         grid,
         coords,
         suggested_dt(grid),
@@ -143,6 +142,15 @@ def _surface_fluxes_model(truth: xr.Dataset, withheld_on: bool, dtype) -> Primit
         physics=SimplePhysics(surface_fluxes=withheld_on),
         name="oracle" if withheld_on else "baseline",
     )
+
+
+def _surface_fluxes_model(truth: xr.Dataset, withheld_on: bool, dtype) -> PrimitiveEquationsModel:
+    grid, coords = _coarse_grid_and_levels(truth, dtype)
+    phi_name = next(
+        (n for n in ("baseline_surface_geopotential", "surface_geopotential") if n in truth), None
+    )
+    phi = np.zeros(grid.nodal_shape) if phi_name is None else truth[phi_name].values
+    return surface_fluxes_model(_first_fields(truth, phi), grid, coords, withheld_on)
 
 
 def _drag_model(truth: xr.Dataset, withheld_on: bool, dtype) -> PrimitiveEquationsModel:

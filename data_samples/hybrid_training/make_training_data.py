@@ -43,7 +43,7 @@ import jax
 import numpy as np
 import xarray as xr
 
-from ngcm_lab import xarray_io
+from ngcm_lab import experiments, xarray_io
 from ngcm_lab.cases.jablonowski_williamson import PrimitiveFields
 from ngcm_lab.constants import GRAVITY, P0, R_DRY, SECONDS_PER_DAY
 from ngcm_lab.orography import SOURCE_CREDIT, orography_on_grid
@@ -125,15 +125,8 @@ def baseline_model(fields: dict[str, np.ndarray], resolution: str, layers: int):
         zeros,
         fields["specific_humidity"],
     )
-    return PrimitiveEquationsModel.from_fields(
-        initial,
-        grid,
-        coords,
-        suggested_dt(grid),
-        forcing=MOIST_HELD_SUAREZ_FORCING,
-        physics=SimplePhysics(surface_fluxes=False),
-        name="baseline_moist_held_suarez_no_surface_fluxes",
-    )
+    baseline = experiments.surface_fluxes_model(initial, grid, coords, withheld_on=False)
+    return dataclasses.replace(baseline, name="baseline_moist_held_suarez_no_surface_fluxes")
 
 
 # ------------------------------------------------------------------------------ diagnostics
