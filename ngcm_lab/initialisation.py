@@ -113,8 +113,7 @@ def surface_pressure_tendency(
     forecast from `state` (the model's own step, physics included): the size of the shock."""
     steps = max(1, int(round(3600.0 / model.dt_s)))
     advance = jax.jit(lambda s: model.rollout(s, steps))
-    weights = np.asarray(model.grid.area_weights, np.float64)
-    weights = weights / weights.sum()
+    weights = np.asarray(model.grid.area_weights, np.float64)  # sum to one
 
     def surface_pressure(s):  # Pa
         return P0 * np.exp(np.asarray(model.grid.to_nodal(s.log_surface_pressure), np.float64))

@@ -63,11 +63,10 @@ def spread_and_error(members: Array, observation: Array, axis: int = 0) -> tuple
 
 
 def rank_histogram(members: Array, observation: Array, weights: Array) -> Array:
-    """Area-weighted frequency of the truth's rank 0…M among M members (members first).
+    """Area-weighted frequency of the truth's rank 0…M among M members, per lead.
 
-    `observation` is `(..., lat, lon)` and `weights` the area weights `(lat, lon)` summing to
-    one; leading axes other than the first are averaged except the first of `observation`
-    (lead): returns `(leads, M + 1)` for `(M, leads, [L,] lat, lon)` members."""
+    `members` is `(M, leads, [L,] lat, lon)`, `observation` the same without M, `weights` the
+    area weights `(lat, lon)` summing to one; levels are averaged. Returns `(leads, M + 1)`."""
     m = members.shape[0]
     rank = jnp.sum(members < observation[None], axis=0)  # (leads, [L,] lat, lon)
     counts = jax.nn.one_hot(rank, m + 1, dtype=weights.dtype)  # (..., lat, lon, M + 1)
