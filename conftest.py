@@ -74,3 +74,34 @@ def tiny_drag_truth_file(tmp_path_factory):
     ds.attrs.update(split_train_initial_days="0-1.5", split_eval_initial_days="2-2.5")
     ds.to_netcdf(path)
     return path
+
+
+# A tiny stochastic (CRPS-trained) configuration of the learn-surface-fluxes rung. The CLI test in
+# test_experiments and the resume test in test_stochastic train exactly this hybrid on exactly
+# `tiny_moist_truth_file`, so the second compiles nothing: the persistent cache holds the update.
+@pytest.fixture(scope="session")
+def tiny_stochastic_config() -> dict:
+    """TrainingConfig fields (JSON-ready) of a two-update stochastic CRPS run."""
+    return {
+        "curriculum": [[6.0, 2]],
+        "batch_size": 1,
+        "network": {"width": 8, "blocks": 1},
+        "random_fields": {"fields": 2},
+        "loss": "crps",
+        "loss_weights": [["u", 1.0], ["temperature", 1.0], ["precipitation_rate", 0.5]],
+        "warmup_updates": 1,
+        "initialisation": "none",
+    }
+
+
+@pytest.fixture(scope="session")
+def tiny_moist_truth_file(tmp_path_factory):
+    """3 days of moist Held–Suarez T21 L3 every 6 h, written as a truth file."""
+    from ngcm_lab.primitive_model import PrimitiveEquationsModel
+    from ngcm_lab.xarray_io import trajectory_to_dataset
+
+    model = PrimitiveEquationsModel.from_case("moist_held_suarez", "T21", layers=3, dt=1800.0)
+    run = model.run(3.0, output_interval_hours=6.0, progress=False)
+    path = tmp_path_factory.mktemp("truth") / "moist_truth.nc"
+    trajectory_to_dataset(model, run).to_netcdf(path)
+    return path

@@ -99,6 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fc.add_argument("--x64", action="store_true", help="compute in float64 (default float32)")
     fc.add_argument(
+        "--devices",
+        type=int,
+        default=1,
+        metavar="N",
+        help="split the levels over N devices (default 1; see jax.devices())",
+    )
+    fc.add_argument(
         "--output-interval-hours",
         type=float,
         default=24.0,
@@ -131,6 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     where = tr.add_mutually_exclusive_group(required=True)
     where.add_argument("--output", metavar="DIR", help="new directory for checkpoints, metrics")
     where.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR")
+    tr.add_argument(
+        "--devices",
+        type=int,
+        metavar="N",
+        help="split each batch over N devices (default: all visible devices that divide it)",
+    )
     tr.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     ev = commands.add_parser(
@@ -258,7 +271,12 @@ def _forecast(args: argparse.Namespace, command_line: str) -> int:
     _positive("--output-interval-hours", args.output_interval_hours)
     if args.layers is not None and args.layers < 1:
         raise UsageError(f"--layers must be a positive integer, got {args.layers}")
-    from ngcm_lab import files
+    from ngcm_lab import files, sharding
+
+    try:
+        sharding.device_count(args.devices)
+    except InputError as error:
+        raise UsageError(f"--devices: {error}") from error
 
     output = files.check_output(args.output, inputs=[args.initial], overwrite=args.overwrite)
 
@@ -292,7 +310,12 @@ def _forecast(args: argparse.Namespace, command_line: str) -> int:
             ) from error
 
     try:
-        integration = model.run(days, output_interval_hours=hours, progress=not args.no_progress)
+        integration = model.run(
+            days,
+            output_interval_hours=hours,
+            progress=not args.no_progress,
+            devices=args.devices,
+        )
     except forecast.ForecastBlowUpError as error:
         advice = error.advice("--dt", from_data=args.initial is not None)
         if args.checkpoint is not None:

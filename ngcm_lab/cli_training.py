@@ -63,6 +63,7 @@ def train(args: argparse.Namespace) -> int:
             resume=bool(args.resume),
             progress=not args.no_progress,
             callback=lambda record: stop.is_set(),
+            devices=args.devices,
         )
     update = checkpoints.checkpoint_update(directory)
     if stop.is_set():
@@ -260,13 +261,16 @@ class TrainedForecast:
 
         return whole_steps(days * 86400.0, self.dt_s, f"{days:g} days")
 
-    def run(self, days: float, *, output_interval_hours: float, progress: bool) -> Any:
+    def run(
+        self, days: float, *, output_interval_hours: float, progress: bool, devices: int = 1
+    ) -> Any:
         return self.hybrid.run(
             self.params,
             self.state,
             days,
             output_interval_hours=output_interval_hours,
             progress=progress,
+            devices=devices,
         )
 
 

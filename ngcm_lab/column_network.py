@@ -24,6 +24,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ngcm_lab.constants import MATMUL_PRECISION
+
 Array = jax.Array
 
 # Hand-set magnitudes of the unresolved tendencies (SI units per second), by variable: the scales
@@ -76,8 +78,8 @@ class ResidualBlock(nn.Module):
     def __call__(self, x: Array) -> Array:
         act = _ACTIVATIONS[self.activation]
         h = nn.LayerNorm()(x)
-        h = act(nn.Dense(self.width)(h))
-        return x + nn.Dense(self.width)(h)
+        h = act(nn.Dense(self.width, precision=MATMUL_PRECISION)(h))
+        return x + nn.Dense(self.width, precision=MATMUL_PRECISION)(h)
 
 
 class ColumnNetwork(nn.Module):
@@ -89,14 +91,14 @@ class ColumnNetwork(nn.Module):
     @nn.compact
     def __call__(self, features: Array) -> Array:
         cfg = self.config
-        x = nn.Dense(cfg.width)(features)
+        x = nn.Dense(cfg.width, precision=MATMUL_PRECISION)(features)
         for _ in range(cfg.blocks):
             x = ResidualBlock(cfg.width, cfg.activation)(x)
         x = _ACTIVATIONS[cfg.activation](nn.LayerNorm()(x))
         # Small last layer: raw outputs of ~0.01 at first, so the untrained hybrid is the dycore
         # plus ~1 % of the tendency it will learn (the gradients still reach every weight).
         small = nn.initializers.variance_scaling(LAST_LAYER_VARIANCE, "fan_in", "truncated_normal")
-        return nn.Dense(self.n_out, kernel_init=small)(x)
+        return nn.Dense(self.n_out, kernel_init=small, precision=MATMUL_PRECISION)(x)
 
 
 def architecture_of(params) -> tuple[int, int]:

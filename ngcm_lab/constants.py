@@ -28,6 +28,12 @@ LATENT_HEAT_VAPORISATION = 2.5e6  # J kg^-1; constant latent heat, Reed & Jablon
 EPSILON = R_DRY / R_VAPOUR  # 1; molar mass of water over that of dry air (about 0.622)
 VIRTUAL_FACTOR = R_VAPOUR / R_DRY - 1.0  # 1; T_v = T (1 + VIRTUAL_FACTOR q), about 0.608
 
+# Every matrix product in traced code states this precision. Left unset, float32 products run as
+# TF32 on recent NVIDIA GPUs and as one bfloat16 pass on TPUs (about 3 significant digits), which
+# would silently spoil the spectral transforms; "highest" keeps them float32 on every backend and
+# wins over a global `jax.default_matmul_precision`. CPUs compute float32 either way.
+MATMUL_PRECISION = "highest"
+
 
 @dataclasses.dataclass(frozen=True)
 class Scales:

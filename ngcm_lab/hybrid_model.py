@@ -363,10 +363,12 @@ class HybridModel:
         *,
         output_interval_hours: float = 24.0,
         progress: bool = True,
+        devices: int = 1,
     ) -> forecast.Integration:
         """A free-running forecast of `days` from `state`, every output kept as in
-        `PrimitiveEquationsModel.run`; the integration's states are the dynamics, so
-        `xarray_io.trajectory_to_dataset(hybrid.dycore, result)` writes them."""
+        `PrimitiveEquationsModel.run` (and split over `devices` as there); the integration's
+        states are the dynamics, so `xarray_io.trajectory_to_dataset(hybrid.dycore, result)`
+        writes them."""
         interval = self.physics_interval_s
         n = forecast.whole_steps(days * 86400.0, interval, f"{days:g} days")
         hours = output_interval_hours
@@ -378,6 +380,7 @@ class HybridModel:
             steps_per_output=max(1, per_output),
             progress=progress,
             description="hybrid",
+            devices=devices,
         )
         return dataclasses.replace(result, states=result.states.dynamics)
 

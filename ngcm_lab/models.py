@@ -166,8 +166,10 @@ class SteppedModel:
         state: Any = None,
         progress: bool = True,
         callbacks=(),
+        devices: int = 1,
     ) -> forecast.Integration:
-        """Forecast `days` from `state` (default: the initial state), keeping every output."""
+        """Forecast `days` from `state` (default: the initial state), keeping every output;
+        `devices` > 1 splits the levels over that many devices (`forecast.integrate`)."""
         state = self.initial_state if state is None else state
         if state is None:
             raise ValueError("no state given and the model has no initial_state")
@@ -179,6 +181,7 @@ class SteppedModel:
             progress=progress,
             description=self.name or self.description,
             callbacks=callbacks,
+            devices=devices,
         )
 
 

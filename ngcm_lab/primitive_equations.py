@@ -30,7 +30,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ngcm_lab.constants import VIRTUAL_FACTOR
+from ngcm_lab.constants import MATMUL_PRECISION, VIRTUAL_FACTOR
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
 from ngcm_lab.spherical_harmonics import Grid
 
@@ -103,6 +103,12 @@ def _column(values: np.ndarray, like) -> np.ndarray:
     """A per-layer (or per-interface) vector in `like`'s precision, broadcasting over its trailing
     axes (numpy constants keep float32 code float32 even with x64 enabled)."""
     return np.asarray(values, dtype=like.dtype).reshape((-1,) + (1,) * (like.ndim - 1))
+
+
+def _mix_levels(matrix, x: Array) -> Array:
+    """Σ_j matrix[k, j] x[j, ...]: a vertical operator applied to every column, at the stated
+    matmul precision (`constants.MATMUL_PRECISION`)."""
+    return jnp.einsum("kj,j...->k...", matrix, x, precision=MATMUL_PRECISION)
 
 
 def _sigma_dot(coords: SigmaCoordinates, column_divergence: Array) -> Array:
@@ -196,7 +202,7 @@ class PrimitiveEquations:
     def geopotential_variation(self, temperature_variation: Array) -> Array:
         """Φ′_k = R Σ_j G_kj T′_j (modal or nodal, leading axis layers)."""
         g = jnp.asarray(self._matrices[0] * self.gas_constant, self.grid.dtype)
-        return jnp.einsum("kj,j...->k...", g, temperature_variation)
+        return _mix_levels(g, temperature_variation)
 
     def explicit_terms(self, state: PrimitiveEquationsState) -> PrimitiveEquationsState:
         grid, coords = self.grid, self.coords
@@ -235,7 +241,7 @@ class PrimitiveEquations:
             moist_excess = self.virtual_factor * humidity * (temp + t_ref)
             temp_v = temp + moist_excess
             g = jnp.asarray(self._matrices[0] * r, dtype)
-            kinetic = kinetic + jnp.einsum("kj,j...->k...", g, moist_excess)
+            kinetic = kinetic + _mix_levels(g, moist_excess)
         force_u = eta * v - _vertical_advection(coords, sigma_dot, u) - r * temp_v * q_lon
         force_v = -eta * u - _vertical_advection(coords, sigma_dot, v) - r * temp_v * q_lat
         forcing_t, forcing_x = 0.0, {}
@@ -286,9 +292,7 @@ class PrimitiveEquations:
         divergence_t = grid.div_cos_lat_modal(fu, fv) - grid.laplacian(bernoulli)
         h = jnp.asarray(self._matrices[2], dtype)
         temperature_t = (
-            source_t_m
-            - grid.div_cos_lat_modal(ut, vt)
-            + jnp.einsum("kj,j...->k...", h, state.divergence)
+            source_t_m - grid.div_cos_lat_modal(ut, vt) + _mix_levels(h, state.divergence)
         )
         tracer_t = {
             name: source_x_m[i]
@@ -315,7 +319,7 @@ class PrimitiveEquations:
         return PrimitiveEquationsState(
             jnp.zeros_like(state.vorticity),
             -grid.laplacian(potential),
-            -jnp.einsum("kj,j...->k...", jnp.asarray(h, dtype), state.divergence),
+            -_mix_levels(jnp.asarray(h, dtype), state.divergence),
             -jnp.sum(dsig * state.divergence, axis=0),
             {name: jnp.zeros_like(x) for name, x in state.tracers.items()},
         )
@@ -358,12 +362,10 @@ class PrimitiveEquations:
             self.geopotential_variation(state.temperature_variation)
             + r * self._layers(self.reference_temperature) * state.log_surface_pressure
         )
-        modes = jnp.einsum("ij,j...->i...", jnp.asarray(v_inv, dtype), rhs)
-        divergence = jnp.einsum(
-            "ij,j...->i...", jnp.asarray(v, dtype), jnp.asarray(scale, dtype) * modes
-        )
-        temperature = state.temperature_variation - theta * jnp.einsum(
-            "kj,j...->k...", jnp.asarray(h, dtype), divergence
+        modes = _mix_levels(jnp.asarray(v_inv, dtype), rhs)
+        divergence = _mix_levels(jnp.asarray(v, dtype), jnp.asarray(scale, dtype) * modes)
+        temperature = state.temperature_variation - theta * _mix_levels(
+            jnp.asarray(h, dtype), divergence
         )
         log_ps = state.log_surface_pressure - theta * jnp.sum(
             jnp.asarray(dsig, dtype).reshape((-1, 1, 1)) * divergence, axis=0

@@ -25,6 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ngcm_lab import legendre
+from ngcm_lab.constants import MATMUL_PRECISION
 
 Array = jax.Array
 
@@ -202,8 +203,12 @@ class Grid:
         t = self._jax_tables
         modal = jnp.asarray(modal)
         parts = jnp.stack([modal.real, modal.imag]).astype(self.dtype)  # (2, ..., M, K)
-        sym = jnp.einsum("...mk,mjk->...jm", parts[..., 0::2], t["even"])
-        asym = jnp.einsum("...mk,mjk->...jm", parts[..., 1::2], t["odd"])
+        sym = jnp.einsum(
+            "...mk,mjk->...jm", parts[..., 0::2], t["even"], precision=MATMUL_PRECISION
+        )
+        asym = jnp.einsum(
+            "...mk,mjk->...jm", parts[..., 1::2], t["odd"], precision=MATMUL_PRECISION
+        )
         # Northern half is S + A; southern mirror is S − A, reversed to ascending latitude.
         fourier = jnp.concatenate([jnp.flip(sym - asym, axis=-2), sym + asym], axis=-2)
         fourier = jax.lax.complex(fourier[0], fourier[1])  # (..., nlat, M)
@@ -224,8 +229,10 @@ class Grid:
         half = self.nlat // 2
         north = parts[..., half:, :]
         south = jnp.flip(parts[..., :half, :], axis=-2)
-        even = jnp.einsum("...jm,mjk->...mk", north + south, t["w_even"])
-        odd = jnp.einsum("...jm,mjk->...mk", north - south, t["w_odd"])
+        even = jnp.einsum(
+            "...jm,mjk->...mk", north + south, t["w_even"], precision=MATMUL_PRECISION
+        )
+        odd = jnp.einsum("...jm,mjk->...mk", north - south, t["w_odd"], precision=MATMUL_PRECISION)
         k_even, k_odd = even.shape[-1], odd.shape[-1]
         interleaved = jnp.stack([even[..., :k_odd], odd], axis=-1).reshape(
             *even.shape[:-1], 2 * k_odd

@@ -35,6 +35,7 @@ import numpy as np
 import optax
 from tqdm.auto import tqdm
 
+from ngcm_lab import sharding
 from ngcm_lab.checkpoints import (
     CHECKPOINT,
     CONFIG,
@@ -259,13 +260,25 @@ def train(
     progress: bool = True,
     callback: Callable[[dict], bool | None] | None = None,
     stop_after: int | None = None,
+    devices: int | None = None,
 ) -> tuple[Params, Params]:
     """Train and return (params, EMA params). Writes config.json, metrics.jsonl (one JSON line per
     update) and checkpoint.msgpack under `output`; `resume=True` continues from the checkpoint
     there. `callback(record)` sees every metrics record and may return True to stop (a
-    checkpoint is written first). `stop_after` stops after that many updates (tests, demos)."""
+    checkpoint is written first). `stop_after` stops after that many updates (tests, demos).
+
+    Data parallel: each batch is split over `devices` (default: as many visible devices as divide
+    the batch size) and the parameters are replicated; the update is the one-device program,
+    partitioned by XLA, so the result equals one device's to round-off (`sharding.py`)."""
     out = pathlib.Path(output)
     check_run_directory(out, config, resume)
+    n_devices = sharding.largest_divisor(config.batch_size, devices)
+    if devices is not None and n_devices != devices:
+        raise InputError(
+            f"{devices} devices do not divide the batch of {config.batch_size}; use "
+            f"{n_devices} devices or a batch_size that {devices} divides"
+        )
+    mesh = sharding.mesh(n_devices)
     out.mkdir(parents=True, exist_ok=True)
     if not resume:
         write_json(out / CONFIG, config.to_json())
@@ -281,6 +294,8 @@ def train(
     start = 0
     if resume:
         start, params, opt_state, ema = load_checkpoint(out, params, opt_state, ema)
+    if n_devices > 1:
+        params, opt_state, ema = sharding.replicate((params, opt_state, ema), mesh)
     metrics = MetricsLog(out, first_update=start)
     schedule = learning_rate_schedule(config)
     compiled: dict[int, Callable] = {}
@@ -312,7 +327,8 @@ def train(
     total = config.total_updates
     end = total if stop_after is None else min(total, start + stop_after)
     nonfinite = 0
-    bar = tqdm(total=total, initial=start, desc="training", disable=not progress, unit="update")
+    desc = "training" if n_devices == 1 else f"training on {n_devices} devices"
+    bar = tqdm(total=total, initial=start, desc=desc, disable=not progress, unit="update")
     with bar:
         for update in range(start, end):
             stage, hours = config.stage(update)
@@ -337,6 +353,8 @@ def train(
             keys = jax.random.split(
                 jax.random.fold_in(jax.random.key(config.seed + 1), update), len(batch)
             )
+            if n_devices > 1:
+                states, targets, keys = sharding.split_leading_axis((states, targets, keys), mesh)
             tic = time.perf_counter()
             value, finite, params, opt_state, ema = update_fn(outputs)(
                 params, opt_state, ema, states, targets, keys

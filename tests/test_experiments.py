@@ -7,17 +7,6 @@ import pytest
 
 from ngcm_lab import cli, cli_training, evaluation, experiments
 from ngcm_lab.plotting import plot_rank_histogram, plot_spread_skill
-from ngcm_lab.primitive_model import PrimitiveEquationsModel
-from ngcm_lab.xarray_io import trajectory_to_dataset
-
-
-@pytest.fixture(scope="module")
-def truth_file(tmp_path_factory):
-    model = PrimitiveEquationsModel.from_case("moist_held_suarez", "T21", layers=3, dt=1800.0)
-    run = model.run(3.0, output_interval_hours=6.0, progress=False)
-    path = tmp_path_factory.mktemp("truth") / "truth.nc"
-    trajectory_to_dataset(model, run).to_netcdf(path)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -128,20 +117,12 @@ def test_shipped_learn_surface_fluxes_hybrid_runs_30_days_freely(tmp_path):
     assert abs(float(series[-1] - series[0])) < 3.0, series.values
 
 
-def test_stochastic_train_and_evaluate(truth_file, tmp_path, capsys):
+def test_stochastic_train_and_evaluate(
+    tiny_moist_truth_file, tiny_stochastic_config, tmp_path, capsys
+):
+    truth_file = tiny_moist_truth_file
     config = tmp_path / "stochastic.json"
-    config.write_text(
-        json.dumps(
-            {
-                "curriculum": [[6.0, 2]],
-                "batch_size": 1,
-                "network": {"width": 8, "blocks": 1},
-                "random_fields": {"fields": 2},
-                "loss": "crps",
-                "loss_weights": [["u", 1.0], ["temperature", 1.0], ["precipitation_rate", 0.5]],
-            }
-        )
-    )
+    config.write_text(json.dumps(tiny_stochastic_config))
     out = tmp_path / "run"
     base = ["--truth", str(truth_file), "--no-progress"]
     assert cli.main(["train", "--config", str(config), "--output", str(out), *base]) == 0

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from numpy.polynomial import legendre as npleg
 
+from ngcm_lab import experiments
 from ngcm_lab.column_network import ColumnNetworkConfig
 from ngcm_lab.constants import EARTH_RADIUS
 from ngcm_lab.hybrid_model import HybridModel
@@ -147,17 +148,12 @@ def test_members_differ_only_through_their_keys(setup):
     np.testing.assert_array_equal(a, b)
 
 
-def test_crps_training_has_finite_gradients_and_resumes_exactly(setup, tmp_path):
-    hybrid, truth = setup
-    config = TrainingConfig(
-        curriculum=((6.0, 2),),
-        batch_size=1,
-        network=hybrid.network,
-        random_fields=hybrid.random_fields,
-        loss="crps",
-        loss_weights=(("u", 1.0), ("temperature", 1.0), ("precipitation_rate", 0.5)),
-        warmup_updates=1,
-    )
+def test_crps_training_has_finite_gradients_and_resumes_exactly(
+    tiny_moist_truth_file, tiny_stochastic_config, tmp_path
+):
+    """The CLI test's stochastic configuration (test_experiments), through the Python API."""
+    config = TrainingConfig.from_dict(tiny_stochastic_config)
+    hybrid, truth = experiments.build(config, tiny_moist_truth_file)
     initial = hybrid.init_params(jax.random.key(config.seed))
     full, _ = train(hybrid, truth, config, tmp_path / "full", progress=False)
     lines = [json.loads(x) for x in (tmp_path / "full" / "metrics.jsonl").read_text().splitlines()]
