@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -297,6 +298,66 @@ class Stepper:
         return ForecastBlowUpError(step, step * self.dt_s, "state", self.dt_s)
 
 
+class ForecastRun:
+    """A forecast that can be continued: a stepper, its current state and the steps taken.
+
+    `advance(n)` moves on by `n` steps through the one blow-up check (on a blow-up the state
+    stays the last good one and `ForecastBlowUpError` says where); `run` advances by output
+    intervals, calls its callbacks after each and stops early when its stop event is set.
+    `integrate`, the command line and the stepping widgets all go through it. The first
+    advance of each length compiles; later ones time the step (`seconds_per_step`). A lock
+    lets a widget redraw from another thread while a run goes on.
+    """
+
+    def __init__(self, stepper: Stepper, state: PyTree, steps_done: int = 0):
+        self.stepper, self.state, self.steps_done = stepper, state, int(steps_done)
+        self.seconds_per_step: float | None = None
+        self.lock = threading.RLock()
+        self._timed_lengths: set[int] = set()
+
+    @property
+    def dt_s(self) -> float:
+        return self.stepper.dt_s
+
+    @property
+    def time_s(self) -> float:
+        """Simulated seconds since the initial state."""
+        return self.steps_done * self.stepper.dt_s
+
+    def advance(self, n: int) -> PyTree:
+        """The state after `n` more steps (also kept as `self.state`)."""
+        with self.lock:
+            tic = time.perf_counter()
+            self.state = self.stepper.advance(self.state, n, first_step=self.steps_done)
+            elapsed = time.perf_counter() - tic
+            self.steps_done += n
+        if n in self._timed_lengths:
+            self.seconds_per_step = elapsed / n
+        self._timed_lengths.add(n)
+        return self.state
+
+    def run(
+        self,
+        n_steps: int,
+        steps_per_output: int,
+        callbacks: Sequence[Callable[[PyTree, float], None]] = (),
+        stop: threading.Event | None = None,
+    ) -> int:
+        """Advance `n_steps` in chunks of `steps_per_output`, calling `callback(state, time_s)`
+        after each chunk, until done or `stop` is set (checked between chunks); the number of
+        steps taken."""
+        if n_steps < 0 or steps_per_output < 1:
+            raise ValueError("n_steps must be ≥ 0 and steps_per_output ≥ 1")
+        done = 0
+        while done < n_steps and not (stop is not None and stop.is_set()):
+            chunk = min(steps_per_output, n_steps - done)
+            state = self.advance(chunk)
+            done += chunk
+            for callback in callbacks:
+                callback(state, self.time_s)
+        return done
+
+
 @dataclasses.dataclass
 class Integration:
     """Result of `integrate`: snapshots stacked along a leading time axis, and their times."""
@@ -328,32 +389,28 @@ def integrate(
         raise ValueError("n_steps must be ≥ 0 and steps_per_output ≥ 1")
     if devices > 1:
         state = sharding.split_leading_axis(state, devices, what="levels")
-    dt_s = stepper.dt_s
-    snapshots = [jax.device_get(state)]
-    times = [0.0]
-    done = 0
+    forecast = ForecastRun(stepper, state)
+    snapshots, times = [jax.device_get(state)], [0.0]
     start = time.perf_counter()
     bar = tqdm(
-        total=n_steps * dt_s / 86400.0,
+        total=n_steps * stepper.dt_s / 86400.0,
         unit="day",
         desc=description,
         disable=not progress,
         bar_format="{l_bar}{bar}| {n:.2f}/{total:.2f} days [{elapsed}<{remaining}{postfix}]",
     )
+
+    def keep(state: PyTree, time_s: float) -> None:
+        snapshots.append(jax.device_get(state))
+        times.append(time_s)
+        bar.update(time_s / 86400.0 - bar.n)
+        elapsed = time.perf_counter() - start
+        bar.set_postfix_str(f"{time_s / 86400.0 / max(elapsed, 1e-9):.2f} sim-days/s")
+
     with bar:
         if progress and n_steps:
             bar.set_postfix_str("compiling…")
-        while done < n_steps:
-            chunk = min(steps_per_output, n_steps - done)
-            state = stepper.advance(state, chunk, first_step=done)
-            done += chunk
-            snapshots.append(jax.device_get(state))
-            times.append(done * dt_s)
-            for callback in callbacks:
-                callback(state, done * dt_s)
-            elapsed = time.perf_counter() - start
-            bar.update(chunk * dt_s / 86400.0)
-            bar.set_postfix_str(f"{done * dt_s / 86400.0 / max(elapsed, 1e-9):.2f} sim-days/s")
+        forecast.run(n_steps, steps_per_output, callbacks=[keep, *callbacks])
     wall = time.perf_counter() - start
     stacked = jax.tree.map(lambda *xs: np.stack(xs), *snapshots)
     return Integration(states=stacked, times_s=np.asarray(times), wall_time_s=wall)

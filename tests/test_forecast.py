@@ -75,3 +75,38 @@ def test_run_length_must_be_whole_steps():
     model = ShallowWaterModel.from_case("williamson2", "T21", dt=1000.0)
     with pytest.raises(ValueError, match="whole number"):
         model.run(0.1, progress=False)
+
+
+def test_a_forecast_run_resumes_where_it_stopped():
+    """Advancing in pieces, stopping and going on gives the uninterrupted run's states; a blow-up
+    keeps the last good state and its step count."""
+    import threading
+
+    from ngcm_lab.forecast import ForecastRun
+
+    model = ShallowWaterModel.from_case("williamson6", "T21")
+    whole = model.run(1.0, output_interval_hours=6.0, progress=False)
+    pieces = ForecastRun(model.stepper, model.initial_state)
+    stop = threading.Event()
+    seen = []
+
+    def stop_after_two(state, time_s):
+        seen.append(time_s)
+        if len(seen) == 2:
+            stop.set()
+
+    per_output = model.steps_for(0.25)
+    taken = pieces.run(4 * per_output, per_output, callbacks=[stop_after_two], stop=stop)
+    assert taken == 2 * per_output and seen == [6 * 3600.0, 12 * 3600.0]
+    pieces.advance(per_output)
+    pieces.advance(per_output)
+    assert pieces.time_s == 86400.0 and pieces.seconds_per_step > 0
+    np.testing.assert_array_equal(pieces.state.vorticity, whole.states.vorticity[-1])
+
+    unstable = ShallowWaterModel.from_case("galewsky", "T21", dt=43200.0)
+    broken = ForecastRun(unstable.stepper, unstable.initial_state)
+    broken.advance(2)
+    kept = broken.state
+    with pytest.raises(ForecastBlowUpError):
+        broken.advance(10)
+    assert broken.steps_done == 2 and broken.state is kept

@@ -13,23 +13,17 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import math
-import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from ngcm_lab.constants import SECONDS_PER_DAY
 from ngcm_lab.plotting import plot_energy_spectrum, plot_map
 from ngcm_lab.primitive_model import PRIMITIVE_CASES, PRIMITIVE_DAYS, PrimitiveEquationsModel
-from ngcm_lab.widgets._common import error_text, show_figure, status_html
+from ngcm_lab.widgets._common import show_figure, status_html
+from ngcm_lab.widgets._stepping import SteppingExplorer, format_time
 from ngcm_lab.widgets.resolution import ResolutionPicker, RunSettings
-from ngcm_lab.widgets.shallow_water import format_time
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,7 +60,7 @@ def _fields_for(case: str) -> list[str]:
     return names
 
 
-class ForecastStepper:
+class ForecastStepper(SteppingExplorer):
     """Interactive primitive-equation forecast: choose a case and grid, build, step and run it.
 
     Display it as the last expression of a cell. Attributes:
@@ -104,26 +98,13 @@ class ForecastStepper:
             tracers=int(_is_moist(case)),
             apply_label="Build / reset",
         )
-        self.model: PrimitiveEquationsModel | None = None
-        self.state: Any = None
-        self.last_error: str | None = None
+        self._init_stepping(self.picker.apply_button)
         self.field: np.ndarray | None = None
         self.spectrum: np.ndarray | None = None
         self._level_sigma = float(level)
-        self._steps_done = 0
         self._built: tuple[str, RunSettings] | None = None
-        self._compiled_lengths: set[int] = set()
         self._initial_spectra: np.ndarray | None = None
-        self._seconds_per_step: float | None = None
-        self._lock = threading.RLock()
-        self._stop_event = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._running = False
         self._quiet = False  # True while options are being rebuilt (no redraw per change)
-
-        self.figure = Figure(figsize=(11.0, 4.0))
-        FigureCanvasAgg(self.figure)
-        self._map_ax, self._spectrum_ax = self._make_axes()
 
         wide = {"description_width": "initial"}
         self.case = widgets.Dropdown(
@@ -139,11 +120,6 @@ class ForecastStepper:
             style=wide,
             layout=widgets.Layout(width="180px"),
         )
-        self.step_button = widgets.Button(description="Step", icon="step-forward")
-        self.run_button = widgets.Button(description="Run", icon="play", button_style="success")
-        self.pause_button = widgets.Button(
-            description="Pause", icon="pause", button_style="warning", disabled=True
-        )
         self.variable = widgets.Dropdown(description="Show", style=wide)
         self.level = widgets.Dropdown(description="Level", style=wide)
         self.status = widgets.HTML()
@@ -152,9 +128,6 @@ class ForecastStepper:
 
         self.picker.on_apply(lambda _: self._guard(self.build))
         self.picker.on_change(lambda _: self._update_text())
-        self.step_button.on_click(lambda _: self._guard(self.step))
-        self.run_button.on_click(lambda _: self._guard(self._run_clicked))
-        self.pause_button.on_click(lambda _: self.stop(wait=False))
         self.case.observe(self._case_changed, names="value")
         self.variable.observe(self._choice_changed, names="value")
         self.level.observe(self._choice_changed, names="value")
@@ -175,50 +148,7 @@ class ForecastStepper:
         if build:
             self.build()
 
-    # ----------------------------------------------------------------------------- display
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
-
-    def _make_axes(self) -> tuple[Any, Any]:
-        import cartopy.crs as ccrs
-
-        grid = self.figure.add_gridspec(
-            1,
-            2,
-            width_ratios=[1.75, 1.0],
-            left=0.01,
-            right=0.98,
-            bottom=0.12,
-            top=0.92,
-            wspace=0.12,
-        )
-        map_ax = self.figure.add_subplot(grid[0], projection=ccrs.Robinson())
-        return map_ax, self.figure.add_subplot(grid[1])
-
     # -------------------------------------------------------------------------- properties
-    @property
-    def time_s(self) -> float:
-        """Simulated time in seconds since the initial state."""
-        return self._steps_done * self.model.dt_s if self.model is not None else 0.0
-
-    @property
-    def running(self) -> bool:
-        return self._running
-
-    @property
-    def seconds_per_step(self) -> float | None:
-        """Measured wall-clock seconds per time step (after the first compiled interval)."""
-        return self._seconds_per_step
-
-    @property
-    def sim_days_per_s(self) -> float | None:
-        """Measured speed in simulated days per wall-clock second."""
-        if not self._seconds_per_step or self.model is None:
-            return None
-        return self.model.dt_s / self._seconds_per_step / SECONDS_PER_DAY
-
     @property
     def sigma(self) -> np.ndarray:
         """σ at the layer centres of the built model (empty before `build`)."""
@@ -242,72 +172,14 @@ class ForecastStepper:
         except Exception as err:  # shown to the student instead of a traceback
             self._show_error(err)
             return False
-        with self._lock:
-            self.model, self.state, self._steps_done = model, model.initial_state, 0
-            self._built = (case, settings)
-            self._compiled_lengths = set()
-            self._seconds_per_step = None
-            self._initial_spectra = spectra
+        self._start(model)
+        self._built = (case, settings)
+        self._initial_spectra = spectra
         self._set_level_options()
         self._set_variable_options(case, names=list(model.decode(model.initial_state)))
         self._guard(self.redraw)
         self._update_text()
         return self.last_error is None
-
-    def step(self, n_intervals: int = 1) -> bool:
-        """Advance by `n_intervals` output intervals and redraw. False on error."""
-        if self._running:
-            self._show_error(ValueError("the model is running: press Pause first"))
-            return False
-        self.last_error = None
-        ok = True
-        for _ in range(int(n_intervals)):
-            ok = self._advance(None)
-            if not ok:
-                break
-        self._guard(self.redraw)
-        self._update_text()
-        return ok
-
-    def run(self, days: float, blocking: bool = True) -> None:
-        """Advance by `days`, redrawing every output interval, until done or `stop()`.
-
-        With ``blocking=False`` the loop runs in a background thread so the notebook and the
-        Pause button stay responsive; `wait()` joins it.
-        """
-        if self._running:
-            self._show_error(ValueError("the model is already running"))
-            return
-        self.last_error = None
-        try:
-            self._require_model()
-            days = float(days)
-            if not days > 0 or not math.isfinite(days):
-                raise ValueError(f"the run length must be a positive number of days, got {days}")
-            self._interval_steps()
-        except ValueError as err:
-            self._show_error(err)
-            return
-        target = self._steps_done + math.ceil(days * SECONDS_PER_DAY / self.model.dt_s - 1e-9)
-        self._stop_event.clear()
-        self._set_running(True)
-        if blocking:
-            self._run_loop(target)
-        else:
-            self._thread = threading.Thread(target=self._run_loop, args=(target,), daemon=True)
-            self._thread.start()
-
-    def stop(self, wait: bool = True, timeout: float = 120.0) -> None:
-        """Ask a running `run` to stop after the current interval (and wait for it)."""
-        self._stop_event.set()
-        if wait:
-            self.wait(timeout)
-
-    def wait(self, timeout: float | None = None) -> None:
-        """Wait for a background `run` to finish."""
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
 
     def select(self, variable: str | None = None, level: float | None = None) -> bool:
         """Choose the variable and the σ level (nearest layer) and redraw. False on error."""
@@ -336,7 +208,7 @@ class ForecastStepper:
         """Draw the map of the chosen field and the spectrum of the chosen level."""
         if self.model is None:
             return
-        with self._lock:
+        with self.forecast.lock:
             model, state, time_s = self.model, self.state, self.time_s
             name, k = self.variable.value, int(self.level.value or 0)
             spec = FIELDS[name]
@@ -387,11 +259,6 @@ class ForecastStepper:
         spectra = model.grid.kinetic_energy_spectrum(state.vorticity, state.divergence)
         return np.asarray(spectra) * model.scales.velocity_unit**2
 
-    def _require_model(self) -> PrimitiveEquationsModel:
-        if self.model is None:
-            raise ValueError("no model yet: press Build / reset")
-        return self.model
-
     def _interval_steps(self) -> int:
         """Time steps in one output interval of the built model; ValueError if dt does not
         divide it."""
@@ -405,66 +272,11 @@ class ForecastStepper:
             )
         return int(round(n))
 
-    def _advance(self, n: int | None) -> bool:
-        """Advance `n` steps (None: one output interval) with the model's blow-up check; on
-        error keep the state and show it."""
-        try:
-            n = self._interval_steps() if n is None else n
-            fresh = n not in self._compiled_lengths
-            with self._lock:
-                start = time.perf_counter()
-                self.state = self.model.stepper.advance(self.state, n, self._steps_done)
-                elapsed = time.perf_counter() - start
-                self._steps_done += n
-            self._compiled_lengths.add(n)
-            if not fresh:
-                self._seconds_per_step = elapsed / n
-                self.picker.set_measured_seconds_per_step(elapsed / n, self._built[1])
-            return True
-        except Exception as err:  # ForecastBlowUpError, ValueError, anything unexpected
-            self._show_error(err)
-            return False
+    def _build_allowed(self) -> bool:
+        return self.picker.valid
 
-    def _run_loop(self, target_steps: int) -> None:
-        try:
-            while not self._stop_event.is_set() and self._steps_done < target_steps:
-                n = min(self._interval_steps(), target_steps - self._steps_done)
-                if not self._advance(n):
-                    break
-                self._guard(self.redraw)
-                self._update_text()
-        except Exception as err:
-            self._show_error(err)
-        finally:
-            self._set_running(False)
-            self._update_text()
-
-    def _run_clicked(self) -> None:
-        remaining = float(self.run_until.value) - self.time_s / SECONDS_PER_DAY
-        if not remaining > 1e-9:
-            raise ValueError(
-                f"already at {format_time(self.time_s)}: raise 'Run until day' or press "
-                "Build / reset"
-            )
-        self.run(remaining, blocking=False)
-
-    def _set_running(self, running: bool) -> None:
-        self._running = running
-        for button in (self.picker.apply_button, self.step_button, self.run_button):
-            button.disabled = running
-        if not running:
-            self.picker.apply_button.disabled = not self.picker.valid
-        self.pause_button.disabled = not running
-
-    def _guard(self, action: Callable[[], Any]) -> None:
-        try:
-            action()
-        except Exception as err:
-            self._show_error(err)
-
-    def _show_error(self, err: BaseException) -> None:
-        self.last_error = error_text(err)
-        self._update_text()
+    def _measured(self, seconds_per_step: float) -> None:
+        self.picker.set_measured_seconds_per_step(seconds_per_step, self._built[1])
 
     def _set_variable_options(
         self, case: str, variable: str | None = None, names: list[str] | None = None
@@ -524,7 +336,7 @@ class ForecastStepper:
             if self.sim_days_per_s:
                 parts.append(
                     f"model speed {self.sim_days_per_s:.3g} simulated days per wall second "
-                    f"({self._seconds_per_step * 1e3:.3g} ms per step)"
+                    f"({self.seconds_per_step * 1e3:.3g} ms per step)"
                 )
             if self.field is not None:
                 spec = FIELDS[self.variable.value]

@@ -11,27 +11,16 @@ from __future__ import annotations
 import dataclasses
 import html
 import math
-import threading
-import time
-from collections.abc import Callable
-from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from ngcm_lab.constants import SECONDS_PER_DAY
 from ngcm_lab.models import ShallowWaterModel, case_names, get_case, suggested_dt
 from ngcm_lab.plotting import plot_energy_spectrum, plot_map
 from ngcm_lab.spherical_harmonics import Grid, resolution_names
-from ngcm_lab.widgets._common import (
-    error_text,
-    estimate_text,
-    resolution_label,
-    show_figure,
-    status_html,
-)
+from ngcm_lab.widgets._common import estimate_text, resolution_label, show_figure, status_html
+from ngcm_lab.widgets._stepping import SteppingExplorer, format_time
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,15 +49,7 @@ OUTPUT_INTERVALS: list[tuple[str, float]] = [
 ]
 
 
-def format_time(time_s: float) -> str:
-    """Simulated time as ``'day 2, 06:00 (2.25 days)'``."""
-    minutes = int(round(time_s / 60.0))
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"day {days}, {hours:02d}:{minutes:02d} ({time_s / SECONDS_PER_DAY:.3g} days)"
-
-
-class ShallowWaterExplorer:
+class ShallowWaterExplorer(SteppingExplorer):
     """Interactive shallow-water model: choose a case and grid, then build, step and run it.
 
     Display it as the last expression of a cell (or ``display(explorer.widget)``). Attributes:
@@ -96,24 +77,12 @@ class ShallowWaterExplorer:
         if interval_hours * 3600.0 not in intervals:
             raise ValueError(f"interval_hours must be one of {[s / 3600 for s in intervals]}")
 
-        self.model: ShallowWaterModel | None = None
-        self.state: Any = None
-        self.last_error: str | None = None
+        self.build_button = widgets.Button(description=self.build_label, icon="refresh")
+        self._init_stepping(self.build_button)
         self.field: np.ndarray | None = None  # the map's field (SI units) as last drawn
-        self._steps_done = 0
         self._built_settings: tuple[str, str, float] | None = None
-        self._compiled_lengths: set[int] = set()
         self._initial_spectrum: np.ndarray | None = None
-        self._seconds_per_step: float | None = None
         self._max_wind = float("nan")
-        self._lock = threading.RLock()
-        self._stop_event = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._running = False
-
-        self.figure = Figure(figsize=(11.0, 4.0))
-        FigureCanvasAgg(self.figure)
-        self._map_ax, self._spectrum_ax = self._make_axes()
 
         wide = {"description_width": "initial"}
         self.resolution = widgets.Dropdown(
@@ -154,20 +123,11 @@ class ShallowWaterExplorer:
             description="Show",
             style=wide,
         )
-        self.build_button = widgets.Button(description="Build / reset", icon="refresh")
-        self.step_button = widgets.Button(description="Step", icon="step-forward")
-        self.run_button = widgets.Button(description="Run", icon="play", button_style="success")
-        self.pause_button = widgets.Button(
-            description="Pause", icon="pause", button_style="warning", disabled=True
-        )
         self.estimate = widgets.HTML()
         self.status = widgets.HTML()
         self.output = widgets.Output(layout=widgets.Layout(min_height="370px"))
 
         self.build_button.on_click(lambda _: self._guard(self.build))
-        self.step_button.on_click(lambda _: self._guard(self.step))
-        self.run_button.on_click(lambda _: self._guard(self._run_clicked))
-        self.pause_button.on_click(lambda _: self.stop(wait=False))
         self.resolution.observe(self._settings_changed, names="value")
         self.case.observe(self._case_changed, names="value")
         self.dt.observe(lambda _: self._update_text(), names="value")
@@ -190,40 +150,7 @@ class ShallowWaterExplorer:
         if build:
             self.build()
 
-    # ----------------------------------------------------------------------------- display
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
-
-    def _make_axes(self) -> tuple[Any, Any]:
-        import cartopy.crs as ccrs
-
-        # Fixed margins rather than constrained layout: it halves the time to draw a frame.
-        grid = self.figure.add_gridspec(
-            1,
-            2,
-            width_ratios=[1.75, 1.0],
-            left=0.01,
-            right=0.98,
-            bottom=0.12,
-            top=0.92,
-            wspace=0.12,
-        )
-        map_ax = self.figure.add_subplot(grid[0], projection=ccrs.Robinson())
-        return map_ax, self.figure.add_subplot(grid[1])
-
     # -------------------------------------------------------------------------- properties
-    @property
-    def time_s(self) -> float:
-        """Simulated time in seconds since the initial state."""
-        return self._steps_done * self.model.dt_s if self.model is not None else 0.0
-
-    @property
-    def running(self) -> bool:
-        """True while `run` is advancing the model."""
-        return self._running
-
     def suggested_dt(self) -> float:
         """`suggested_dt` (s) for the resolution and case currently selected."""
         return _suggested_dt(self.resolution.value, self.case.value)
@@ -241,76 +168,18 @@ class ShallowWaterExplorer:
         except Exception as err:  # shown to the student instead of a traceback
             self._show_error(err)
             return False
-        with self._lock:
-            self.model, self.state, self._steps_done = model, model.initial_state, 0
-            self._built_settings = (self.resolution.value, self.case.value, dt)
-            self._compiled_lengths = set()
-            self._seconds_per_step = None
-            self._initial_spectrum = np.asarray(model.energy_spectrum(model.initial_state))
+        self._start(model)
+        self._built_settings = (self.resolution.value, self.case.value, dt)
+        self._initial_spectrum = np.asarray(model.energy_spectrum(model.initial_state))
         self._guard(self.redraw)
         self._update_text()
         return self.last_error is None
-
-    def step(self, n_intervals: int = 1) -> bool:
-        """Advance by `n_intervals` output intervals and redraw. False on error."""
-        if self._running:
-            self._show_error(ValueError("the model is running: press Pause first"))
-            return False
-        self.last_error = None
-        ok = True
-        for _ in range(int(n_intervals)):
-            ok = self._advance(None)
-            if not ok:
-                break
-        self._guard(self.redraw)
-        self._update_text()
-        return ok
-
-    def run(self, days: float, blocking: bool = True) -> None:
-        """Advance by `days`, redrawing every output interval, until done or `stop()`.
-
-        With ``blocking=False`` the loop runs in a background thread, so the notebook (and the
-        Pause button) stay responsive; `wait()` joins it.
-        """
-        if self._running:
-            self._show_error(ValueError("the model is already running"))
-            return
-        self.last_error = None
-        try:
-            self._require_model()
-            days = float(days)
-            if not days > 0 or not math.isfinite(days):
-                raise ValueError(f"the run length must be a positive number of days, got {days}")
-            self._interval_steps()
-        except ValueError as err:
-            self._show_error(err)
-            return
-        target = self._steps_done + math.ceil(days * SECONDS_PER_DAY / self.model.dt_s - 1e-9)
-        self._stop_event.clear()
-        self._set_running(True)
-        if blocking:
-            self._run_loop(target)
-        else:
-            self._thread = threading.Thread(target=self._run_loop, args=(target,), daemon=True)
-            self._thread.start()
-
-    def stop(self, wait: bool = True, timeout: float = 60.0) -> None:
-        """Ask a running `run` to stop after the current interval (and wait for it)."""
-        self._stop_event.set()
-        if wait:
-            self.wait(timeout)
-
-    def wait(self, timeout: float | None = None) -> None:
-        """Wait for a background `run` to finish."""
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
 
     def redraw(self) -> None:
         """Draw the selected variable's map and the energy spectrum for the current state."""
         if self.model is None:
             return
-        with self._lock:
+        with self.forecast.lock:
             model, state, time_s = self.model, self.state, self.time_s
             fields = model.decode(state)
             spectrum = np.asarray(model.energy_spectrum(state))
@@ -348,11 +217,6 @@ class ShallowWaterExplorer:
             show_figure(self.output, self.figure)
 
     # ---------------------------------------------------------------------- internals
-    def _require_model(self) -> ShallowWaterModel:
-        if self.model is None:
-            raise ValueError("no model yet: press Build / reset")
-        return self.model
-
     def _interval_steps(self) -> int:
         """Time steps in one output interval; ValueError if dt does not divide it."""
         model = self._require_model()
@@ -368,65 +232,6 @@ class ShallowWaterExplorer:
             raise ValueError(f"dt = {model.dt_s:g} s is longer than the output interval")
         return n
 
-    def _advance(self, n: int | None) -> bool:
-        """Advance `n` steps (None: one output interval) with the model's blow-up check; on
-        error keep the state and show it."""
-        try:
-            n = self._interval_steps() if n is None else n
-            fresh = n not in self._compiled_lengths
-            with self._lock:
-                start = time.perf_counter()
-                self.state = self.model.stepper.advance(self.state, n, self._steps_done)
-                elapsed = time.perf_counter() - start
-                self._steps_done += n
-            self._compiled_lengths.add(n)
-            if not fresh:
-                self._seconds_per_step = elapsed / n
-            return True
-        except Exception as err:  # ForecastBlowUpError, ValueError, anything unexpected
-            self._show_error(err)
-            return False
-
-    def _run_loop(self, target_steps: int) -> None:
-        try:
-            while not self._stop_event.is_set() and self._steps_done < target_steps:
-                n = min(self._interval_steps(), target_steps - self._steps_done)
-                if not self._advance(n):
-                    break
-                self._guard(self.redraw)
-                self._update_text()
-        except Exception as err:
-            self._show_error(err)
-        finally:
-            self._set_running(False)
-            self._update_text()
-
-    def _run_clicked(self) -> None:
-        remaining = float(self.run_until.value) - self.time_s / SECONDS_PER_DAY
-        if not remaining > 1e-9:
-            raise ValueError(
-                f"already at {format_time(self.time_s)}: raise 'Run until day' or press "
-                "Build / reset"
-            )
-        self.run(remaining, blocking=False)
-
-    def _set_running(self, running: bool) -> None:
-        self._running = running
-        for button in (self.build_button, self.step_button, self.run_button):
-            button.disabled = running
-        self.pause_button.disabled = not running
-
-    def _guard(self, action: Callable[[], Any]) -> None:
-        """Run a button action, showing any exception in the status line."""
-        try:
-            action()
-        except Exception as err:
-            self._show_error(err)
-
-    def _show_error(self, err: BaseException) -> None:
-        self.last_error = error_text(err)
-        self._update_text()
-
     def _case_changed(self, change: dict) -> None:
         self.run_until.value = get_case(change["new"]).days
         self._settings_changed(change)
@@ -441,7 +246,7 @@ class ShallowWaterExplorer:
         applied = settings == self._built_settings
         dt = float(self.dt.value)
         if dt > 0 and math.isfinite(dt):
-            measured = self._seconds_per_step if applied else None
+            measured = self.seconds_per_step if applied else None
             self.estimate.value = status_html(estimate_text(settings[0], dt, measured))
         else:
             self.estimate.value = status_html("dt must be a positive number of seconds")
@@ -451,8 +256,8 @@ class ShallowWaterExplorer:
         else:
             parts.append(f"{self.model.name} at {self.model.grid.name}, dt = {self.model.dt_s:g} s")
             parts.append(format_time(self.time_s))
-            if self._seconds_per_step:
-                speed = self.model.dt_s / self._seconds_per_step / SECONDS_PER_DAY
+            if self.sim_days_per_s:
+                speed = self.sim_days_per_s
                 parts.append(f"model speed {speed:.3g} simulated days per wall second")
             if math.isfinite(self._max_wind):
                 parts.append(f"max wind {self._max_wind:.1f} m/s")

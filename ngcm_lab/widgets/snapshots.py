@@ -21,7 +21,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ngcm_lab.plotting import LAT_NAMES, LON_NAMES, plot_map
 from ngcm_lab.widgets._common import show_figure, status_html
-from ngcm_lab.widgets.shallow_water import format_time
+from ngcm_lab.widgets._stepping import format_time
 
 # Friendlier display units for a few SI units (presentation only).
 _DISPLAY_UNITS: dict[str, tuple[float, str]] = {"Pa": (0.01, "hPa"), "s-1": (1e5, "10⁻⁵ s⁻¹")}
