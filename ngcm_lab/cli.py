@@ -218,9 +218,8 @@ def _build_model(case: str, args: argparse.Namespace, dtype: Any) -> tuple[Any, 
     layers = DEFAULT_LAYERS if args.layers is None else args.layers
     try:
         grid = Grid.from_name(args.resolution, dtype)
-        dt = primitive_model.suggested_dt(grid) if args.dt is None else args.dt
         model = primitive_model.PrimitiveEquationsModel.from_case(
-            case, grid, layers=layers, dt=dt, dtype=dtype
+            case, grid, layers=layers, dt=args.dt, dtype=dtype
         )
     except ValueError as error:
         raise UsageError(str(error)) from error
@@ -230,7 +229,7 @@ def _build_model(case: str, args: argparse.Namespace, dtype: Any) -> tuple[Any, 
 def _build_initial_model(args: argparse.Namespace, dtype: Any) -> tuple[Any, Any, str]:
     """The primitive-equation model started from `--initial` at `--time` (default the first),
     the initial time (np.datetime64, or None without a time axis) and a label for messages."""
-    from ngcm_lab import pressure_levels, primitive_model, reanalysis
+    from ngcm_lab import pressure_levels, reanalysis
     from ngcm_lab.spherical_harmonics import Grid
 
     layers = DEFAULT_LAYERS if args.layers is None else args.layers
@@ -240,9 +239,8 @@ def _build_initial_model(args: argparse.Namespace, dtype: Any) -> tuple[Any, Any
         grid = Grid.from_name(args.resolution, dtype)
         ds = reanalysis.open_reanalysis(source, time=args.time)
         start = ds["time"].values[0] if "time" in ds.dims else None
-        dt = primitive_model.suggested_dt(grid) if args.dt is None else args.dt
         model = pressure_levels.model_from_pressure_levels(
-            ds, grid, layers, dt_s=dt, dtype=dtype, name=f"initial:{name}"
+            ds, grid, layers, dt_s=args.dt, dtype=dtype, name=f"initial:{name}"
         )
     except (FileNotFoundError, ValueError) as error:
         raise UsageError(f"--initial {source}: {error}") from error

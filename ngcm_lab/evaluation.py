@@ -44,13 +44,14 @@ from ngcm_lab.experiments import (
     open_truth,
     oracle_model,
 )
+from ngcm_lab.fields import CATALOGUE
 from ngcm_lab.hybrid_model import HybridModel, HybridState
 from ngcm_lab.initialisation import surface_pressure_tendency
 from ngcm_lab.losses import nodal_prediction
 from ngcm_lab.scores import crps_ensemble, rank_histogram
 from ngcm_lab.training_data import TruthData
 
-UNITS = {"u": "m s-1", "v": "m s-1", "temperature": "K", "precipitation_rate": "kg m-2 s-1"}
+UNITS = {name: CATALOGUE[name].units for name in ("u", "v", "temperature", "precipitation_rate")}
 BOOTSTRAP_SAMPLES = 2000
 INTERVAL = (5.0, 95.0)  # percentiles of the 90 % interval
 

@@ -51,7 +51,6 @@ from ngcm_lab.primitive_model import (
     HUMIDITY,
     MOIST_HELD_SUAREZ_FORCING,
     PrimitiveEquationsModel,
-    suggested_dt,
 )
 from ngcm_lab.random_fields import RandomFieldConfig
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
@@ -137,7 +136,6 @@ def surface_fluxes_model(
         fields,
         grid,
         coords,
-        suggested_dt(grid),
         forcing=MOIST_HELD_SUAREZ_FORCING,
         physics=SimplePhysics(surface_fluxes=withheld_on),
         name="oracle" if withheld_on else "baseline",
@@ -161,7 +159,6 @@ def _drag_model(truth: xr.Dataset, withheld_on: bool, dtype) -> PrimitiveEquatio
         _first_fields(truth, np.zeros(grid.nodal_shape)),
         grid,
         coords,
-        suggested_dt(grid),
         forcing=forcing,
         name="oracle" if withheld_on else "baseline",
     )

@@ -62,7 +62,7 @@ from ngcm_lab.cases.jablonowski_williamson import PrimitiveFields
 from ngcm_lab.constants import GRAVITY, P0, R_DRY, VIRTUAL_FACTOR
 from ngcm_lab.initialisation import surface_pressure_on_orography
 from ngcm_lab.orography import analysis, smoothing_factors, synthesis
-from ngcm_lab.primitive_model import PrimitiveEquationsModel, suggested_dt
+from ngcm_lab.primitive_model import PrimitiveEquationsModel
 from ngcm_lab.reanalysis import check_plausible
 from ngcm_lab.regridding import from_model_grid, to_model_grid
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
@@ -333,8 +333,9 @@ def model_from_pressure_levels(
     fields = fields_from_pressure_levels(
         ds, grid, coords, time_index=time_index, moist=moist, smooth_orography=smooth_orography
     )
-    dt = suggested_dt(grid) if dt_s is None else float(dt_s)
-    return PrimitiveEquationsModel.from_fields(fields, grid, coords, dt, physics=physics, name=name)
+    return PrimitiveEquationsModel.from_fields(
+        fields, grid, coords, dt_s, physics=physics, name=name
+    )
 
 
 # ------------------------------------------------------------------------------ model → data

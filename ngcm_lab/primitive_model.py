@@ -216,7 +216,7 @@ class PrimitiveEquationsModel(SteppedModel):
         fields: PrimitiveFields,
         grid: Grid,
         coords: SigmaCoordinates,
-        dt_s: float,
+        dt_s: float | None = None,
         *,
         reference_temperature_k: float = 300.0,
         filters: tuple[ExponentialFilter, ...] = (ExponentialFilter(),),
@@ -230,8 +230,10 @@ class PrimitiveEquationsModel(SteppedModel):
         Fields with `specific_humidity` give moist dynamics (virtual temperature); `physics`
         (which needs humidity) adds condensation and surface fluxes, `forcing` Held–Suarez
         relaxation and drag; with both, their tendencies add (a moist Held–Suarez climate in
-        the spirit of Thatcher & Jablonowski 2016).
+        the spirit of Thatcher & Jablonowski 2016). `dt_s` defaults to `suggested_dt(grid)`:
+        the one place a primitive-equation time step gets its default.
         """
+        dt_s = suggested_dt(grid) if dt_s is None else float(dt_s)
         moist = fields.specific_humidity is not None
         if physics is not None and not moist:
             raise ValueError("the moist physics needs fields with specific_humidity")
@@ -292,7 +294,6 @@ class PrimitiveEquationsModel(SteppedModel):
             raise ValueError(f"unknown case {case!r}; valid cases: {', '.join(PRIMITIVE_CASES)}")
         grid = resolution if isinstance(resolution, Grid) else Grid.from_name(resolution, dtype)
         coords = SigmaCoordinates.equidistant(layers)
-        dt = suggested_dt(grid) if dt is None else float(dt)
         if case == "held_suarez":
             fields = held_suarez_initial_fields(grid, coords)
             return cls.from_fields(fields, grid, coords, dt, forcing=HeldSuarezForcing(), name=case)

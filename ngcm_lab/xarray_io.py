@@ -23,6 +23,7 @@ import jax
 import numpy as np
 import xarray as xr
 
+from ngcm_lab.fields import CATALOGUE
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
 
 if TYPE_CHECKING:
@@ -50,84 +51,23 @@ class _Field:
     attrs: dict[str, str]
 
 
-_U_ATTRS = {"standard_name": "eastward_wind", "long_name": "eastward wind", "units": "m s-1"}
-_V_ATTRS = {"standard_name": "northward_wind", "long_name": "northward wind", "units": "m s-1"}
+def _output(key: str, levels: bool) -> _Field:
+    spec = CATALOGUE[key]
+    return _Field(key, levels and spec.on_levels, spec.attrs)
 
+
+# Output name → field (shallow water writes the depth as `h`, its usual symbol).
 _SHALLOW_WATER_FIELDS: dict[str, _Field] = {
-    "u": _Field("u", False, _U_ATTRS),
-    "v": _Field("v", False, _V_ATTRS),
-    "h": _Field(
-        "depth",
-        False,
-        {
-            "long_name": "fluid depth",
-            "units": "m",
-            "comment": "free-surface height = h + orography",
-        },
-    ),
-    "vorticity": _Field(
-        "vorticity",
-        False,
-        {
-            "standard_name": "atmosphere_relative_vorticity",
-            "long_name": "relative vorticity",
-            "units": "s-1",
-        },
-    ),
-    "divergence": _Field(
-        "divergence",
-        False,
-        {
-            "standard_name": "divergence_of_wind",
-            "long_name": "horizontal divergence",
-            "units": "s-1",
-        },
-    ),
-}
-
+    name: _output(key, False)
+    for name, key in [("u", "u"), ("v", "v"), ("h", "depth"), ("vorticity", "vorticity"),
+                      ("divergence", "divergence")]
+}  # fmt: skip
+# Humidity, precipitation and evaporation only for moist models (when `decode` gives them).
 _PRIMITIVE_FIELDS: dict[str, _Field] = {
-    "u": _Field("u", True, _U_ATTRS),
-    "v": _Field("v", True, _V_ATTRS),
-    "temperature": _Field(
-        "temperature",
-        True,
-        {"standard_name": "air_temperature", "long_name": "air temperature", "units": "K"},
-    ),
-    "surface_pressure": _Field(
-        "surface_pressure",
-        False,
-        {"standard_name": "surface_air_pressure", "long_name": "surface pressure", "units": "Pa"},
-    ),
-    # Moist models only (written when the model's `decode` gives them):
-    "specific_humidity": _Field(
-        "specific_humidity",
-        True,
-        {
-            "standard_name": "specific_humidity",
-            "long_name": "specific humidity",
-            "units": "kg kg-1",
-        },
-    ),
-    "precipitation_rate": _Field(
-        "precipitation_rate",
-        False,
-        {
-            "standard_name": "precipitation_flux",
-            "long_name": "precipitation rate (large-scale condensation)",
-            "units": "kg m-2 s-1",
-            "comment": "multiply by 86400 for mm per day",
-        },
-    ),
-    "evaporation_rate": _Field(
-        "evaporation_rate",
-        False,
-        {
-            "standard_name": "water_evaporation_flux",
-            "long_name": "surface evaporation rate",
-            "units": "kg m-2 s-1",
-        },
-    ),
-}
+    key: _output(key, True)
+    for key in ("u", "v", "temperature", "surface_pressure", "specific_humidity",
+                "precipitation_rate", "evaporation_rate")
+}  # fmt: skip
 # Prognostic variables that a restart needs (specific humidity too, for moist models).
 _PRIMITIVE_PROGNOSTIC = ("u", "v", "temperature", "surface_pressure")
 

@@ -11,7 +11,7 @@ from ngcm_lab.models import case_names, get_case, suggested_dt
 from ngcm_lab.spherical_harmonics import Grid, resolution_names
 from ngcm_lab.widgets import ShallowWaterExplorer
 from ngcm_lab.widgets._common import estimate_text, resource_estimate
-from ngcm_lab.widgets.shallow_water import format_time
+from ngcm_lab.widgets._stepping import format_time
 
 HOUR, DAY = 3600.0, 86400.0
 

@@ -53,7 +53,6 @@ from ngcm_lab.primitive_model import (
     PrimitiveEquationsModel,
     held_suarez_initial_fields,
     moist_fields,
-    suggested_dt,
 )
 from ngcm_lab.regridding import conservative_regrid, gaussian_cell_edges
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
@@ -99,7 +98,7 @@ def truth_model(resolution: str, layers: int, dt_s: float | None) -> PrimitiveEq
         fields,
         grid,
         coords,
-        suggested_dt(grid) if dt_s is None else dt_s,
+        dt_s,
         forcing=MOIST_HELD_SUAREZ_FORCING,
         physics=physics,
         name="moist_held_suarez_earth_orography",

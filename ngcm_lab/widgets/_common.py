@@ -10,7 +10,10 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from ngcm_lab.errors import NgcmLabError
 from ngcm_lab.spherical_harmonics import RESOLUTIONS
@@ -111,3 +114,42 @@ def estimate_text(resolution: str, dt_s: float, seconds_per_step: float | None =
     else:
         text += "; speed is measured after the first step"
     return text
+
+
+class ReportsErrors:
+    """For a widget with a status line: `_show_error` puts an exception's one-line text in
+    `last_error` and refreshes the line (`_update_text`); `_guard(action)` runs a button's
+    action so that a mistake shows there instead of as a traceback."""
+
+    last_error: str | None = None
+
+    def _update_text(self) -> None:
+        raise NotImplementedError
+
+    def _guard(self, action: Callable[[], Any]) -> None:
+        try:
+            action()
+        except Exception as err:
+            self._show_error(err)
+
+    def _show_error(self, err: BaseException) -> None:
+        self.last_error = error_text(err)
+        self._update_text()
+
+
+def nearest_column(lat_deg: float, lon_deg: float, lat_grid: np.ndarray, lon_grid: np.ndarray):
+    """Indices (j, i) of the grid column nearest (lat, lon) in degrees; ValueError if outside."""
+    lat_deg, lon_deg = float(lat_deg), float(lon_deg)
+    if not -90.0 <= lat_deg <= 90.0:
+        raise ValueError(f"latitude must be between -90 and 90 degrees, got {lat_deg:g}")
+    if not np.isfinite(lon_deg):
+        raise ValueError(f"longitude must be a finite number of degrees, got {lon_deg:g}")
+    j = int(np.argmin(np.abs(lat_grid - lat_deg)))
+    distance = np.abs((lon_grid - lon_deg + 180.0) % 360.0 - 180.0)
+    return j, int(np.argmin(distance))
+
+
+def format_lat_lon(lat: float, lon: float) -> str:
+    """ "12.5°S, 30.0°W" for a point given in degrees (longitudes wrapped to ±180)."""
+    lon = (lon + 180.0) % 360.0 - 180.0
+    return f"{abs(lat):.1f}°{'N' if lat >= 0 else 'S'}, {abs(lon):.1f}°{'E' if lon >= 0 else 'W'}"

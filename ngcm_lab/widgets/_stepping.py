@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
@@ -20,7 +19,7 @@ from matplotlib.figure import Figure
 
 from ngcm_lab.constants import SECONDS_PER_DAY
 from ngcm_lab.forecast import ForecastRun
-from ngcm_lab.widgets._common import error_text
+from ngcm_lab.widgets._common import ReportsErrors
 
 
 def format_time(time_s: float) -> str:
@@ -31,7 +30,7 @@ def format_time(time_s: float) -> str:
     return f"day {days}, {hours:02d}:{minutes:02d} ({time_s / SECONDS_PER_DAY:.3g} days)"
 
 
-class SteppingExplorer:
+class SteppingExplorer(ReportsErrors):
     """Base of the explorers that step a model: see the module docstring.
 
     Attributes: model (None before `build`), forecast (its `ForecastRun`), state and time_s
@@ -227,17 +226,6 @@ class SteppingExplorer:
         if not running:
             self._build_button.disabled = not self._build_allowed()
         self.pause_button.disabled = not running
-
-    def _guard(self, action: Callable[[], Any]) -> None:
-        """Run a button action, showing any exception in the status line."""
-        try:
-            action()
-        except Exception as err:
-            self._show_error(err)
-
-    def _show_error(self, err: BaseException) -> None:
-        self.last_error = error_text(err)
-        self._update_text()
 
 
 def _map_and_spectrum_axes(figure: Figure) -> tuple[Any, Any]:

@@ -11,7 +11,6 @@ plain method (`build`, `step`, `run`, `stop`, `select`); errors go to the status
 
 from __future__ import annotations
 
-import dataclasses
 import html
 from typing import Any
 
@@ -19,32 +18,19 @@ import ipywidgets as widgets
 import numpy as np
 
 from ngcm_lab.constants import SECONDS_PER_DAY
+from ngcm_lab.fields import CATALOGUE, Field
 from ngcm_lab.plotting import plot_energy_spectrum, plot_map
 from ngcm_lab.primitive_model import PRIMITIVE_CASES, PRIMITIVE_DAYS, PrimitiveEquationsModel
 from ngcm_lab.widgets._common import show_figure, status_html
 from ngcm_lab.widgets._stepping import SteppingExplorer, format_time
 from ngcm_lab.widgets.resolution import ResolutionPicker, RunSettings
 
-
-@dataclasses.dataclass(frozen=True)
-class FieldDisplay:
-    """How to show one decoded field: label, factor from SI to display units, units, diverging."""
-
-    label: str
-    scale: float
-    units: str
-    symmetric: bool
-
-
-FIELDS: dict[str, FieldDisplay] = {
-    "u": FieldDisplay("zonal wind u", 1.0, "m s⁻¹", True),
-    "v": FieldDisplay("meridional wind v", 1.0, "m s⁻¹", True),
-    "temperature": FieldDisplay("temperature T", 1.0, "K", False),
-    "surface_pressure": FieldDisplay("surface pressure pₛ", 0.01, "hPa", False),
-    "specific_humidity": FieldDisplay("specific humidity q", 1e3, "g kg⁻¹", False),
-    "precipitation_rate": FieldDisplay("precipitation", SECONDS_PER_DAY, "mm day⁻¹", False),
-    "evaporation_rate": FieldDisplay("evaporation", SECONDS_PER_DAY, "mm day⁻¹", False),
-}
+# The fields the map can show, in menu order (labels, units and scales from the catalogue).
+FIELDS: dict[str, Field] = {
+    name: CATALOGUE[name]
+    for name in ("u", "v", "temperature", "surface_pressure", "specific_humidity",
+                 "precipitation_rate", "evaporation_rate")
+}  # fmt: skip
 
 
 def _is_moist(case: str) -> bool:
@@ -222,12 +208,12 @@ class ForecastStepper(SteppingExplorer):
             when = format_time(time_s).split(" (")[0]
             where = f" at σ = {sigma:.2f}" if layered else ""
             plot_map(
-                self.field * spec.scale,
+                self.field * spec.display_scale,
                 np.degrees(model.grid.latitudes),
                 np.degrees(model.grid.longitudes),
                 ax=self._map_ax,
-                symmetric=spec.symmetric,
-                units=spec.units,
+                symmetric=spec.diverging,
+                units=spec.display_units,
                 title=f"{spec.label}{where}, {when}",
             )
             n = np.arange(self.spectrum.size)
@@ -340,8 +326,9 @@ class ForecastStepper(SteppingExplorer):
                 )
             if self.field is not None:
                 spec = FIELDS[self.variable.value]
-                lo, hi = np.nanmin(self.field) * spec.scale, np.nanmax(self.field) * spec.scale
-                parts.append(f"{spec.label} from {lo:.4g} to {hi:.4g} {spec.units}")
+                lo, hi = np.nanmin(self.field), np.nanmax(self.field)
+                lo, hi = lo * spec.display_scale, hi * spec.display_scale
+                parts.append(f"{spec.label} from {lo:.4g} to {hi:.4g} {spec.display_units}")
         if self._running:
             parts.append("running… (Pause stops after this interval)")
         text = "<b>" + html.escape(" · ".join(parts[:2])) + "</b>"

@@ -45,8 +45,13 @@ from matplotlib.figure import Figure
 
 from ngcm_lab.constants import P0
 from ngcm_lab.plotting import plot_map
-from ngcm_lab.widgets._common import error_text, show_figure, status_html
-from ngcm_lab.widgets.tendencies import _format_lat_lon, nearest_column
+from ngcm_lab.widgets._common import (
+    ReportsErrors,
+    format_lat_lon,
+    nearest_column,
+    show_figure,
+    status_html,
+)
 
 PATCH_AREA_M2 = 1.0e12  # 10⁶ km²
 
@@ -67,7 +72,7 @@ QUANTITIES: dict[str, _Quantity] = {
 SURFACE = ("surface_pressure",)
 
 
-class SensitivityExplorer:
+class SensitivityExplorer(ReportsErrors):
     """Adjoint sensitivity of a forecast value at one point to the initial fields.
 
     Args:
@@ -490,16 +495,6 @@ class SensitivityExplorer:
             self.last_error = None
             self.redraw()
 
-    def _guard(self, action: Callable[[], Any]) -> None:
-        try:
-            action()
-        except Exception as err:
-            self._show_error(err)
-
-    def _show_error(self, err: BaseException) -> None:
-        self.last_error = error_text(err)
-        self._update_text()
-
     def _update_text(self) -> None:
         parts = []
         if self._target is not None and self.value is not None:
@@ -508,7 +503,7 @@ class SensitivityExplorer:
             where = "" if variable in SURFACE else f" at σ = {self.sigma[k]:.2f}"
             parts.append(
                 f"<b>target:</b> {html.escape(q.label)}{where} at "
-                f"{_format_lat_lon(self._lat[j], self._lon[i])} (nearest grid point) after "
+                f"{format_lat_lon(self._lat[j], self._lon[i])} (nearest grid point) after "
                 f"{self._hours_text(n)} = {self.value:.5g} {q.units}"
             )
             if self.field is not None:

@@ -8,7 +8,6 @@ drive it without clicking. Errors are shown in the status line, never raised to 
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import math
 
@@ -16,30 +15,16 @@ import ipywidgets as widgets
 import numpy as np
 
 from ngcm_lab.constants import SECONDS_PER_DAY
+from ngcm_lab.fields import CATALOGUE, Field
 from ngcm_lab.models import ShallowWaterModel, case_names, get_case, suggested_dt
 from ngcm_lab.plotting import plot_energy_spectrum, plot_map
 from ngcm_lab.spherical_harmonics import Grid, resolution_names
 from ngcm_lab.widgets._common import estimate_text, resolution_label, show_figure, status_html
 from ngcm_lab.widgets._stepping import SteppingExplorer, format_time
 
-
-@dataclasses.dataclass(frozen=True)
-class Variable:
-    """How to show one decoded field: label, display scale, units, diverging colours."""
-
-    label: str
-    scale: float
-    units: str
-    symmetric: bool
-
-
-VARIABLES: dict[str, Variable] = {
-    "vorticity": Variable("relative vorticity ζ", 1e5, "10⁻⁵ s⁻¹", True),
-    "divergence": Variable("divergence δ", 1e6, "10⁻⁶ s⁻¹", True),
-    "u": Variable("zonal wind u", 1.0, "m s⁻¹", True),
-    "v": Variable("meridional wind v", 1.0, "m s⁻¹", True),
-    "depth": Variable("fluid depth h", 1.0, "m", False),
-    "free_surface": Variable("free surface h + hₛ", 1.0, "m", False),
+# The fields the map can show, in menu order (labels, units and scales from the catalogue).
+VARIABLES: dict[str, Field] = {
+    name: CATALOGUE[name] for name in ("vorticity", "divergence", "u", "v", "depth", "free_surface")
 }
 
 OUTPUT_INTERVALS: list[tuple[str, float]] = [
@@ -188,12 +173,12 @@ class ShallowWaterExplorer(SteppingExplorer):
             self.field = fields[name]
             self._max_wind = float(np.max(np.hypot(fields["u"], fields["v"])))
             plot_map(
-                self.field * spec.scale,
+                self.field * spec.display_scale,
                 np.degrees(model.grid.latitudes),
                 np.degrees(model.grid.longitudes),
                 ax=self._map_ax,
-                symmetric=spec.symmetric,
-                units=spec.units,
+                symmetric=spec.diverging,
+                units=spec.display_units,
                 title=f"{spec.label}, {format_time(time_s).split(' (')[0]}",
             )
             # Resolved wavenumbers n = 0…N (the N + 1 slot is not prognostic).

@@ -14,7 +14,6 @@ status line.
 
 from __future__ import annotations
 
-import dataclasses
 import html
 from typing import Any
 
@@ -23,49 +22,27 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ngcm_lab.constants import SECONDS_PER_DAY
+from ngcm_lab.fields import CATALOGUE, Field
 from ngcm_lab.plotting import plot_column_profile, plot_map, plot_zonal_mean_section
-from ngcm_lab.widgets._common import error_text, show_figure, status_html
+from ngcm_lab.widgets._common import (
+    ReportsErrors,
+    format_lat_lon,
+    nearest_column,
+    show_figure,
+    status_html,
+)
 
 TERMS = ("dynamics", "physics", "network")
 TOTAL = "total"
 
 
-@dataclasses.dataclass(frozen=True)
-class TendencyDisplay:
-    """Label, factor from SI per second to the display unit, and that unit."""
-
-    label: str
-    scale: float
-    units: str
-
-
-DISPLAY: dict[str, TendencyDisplay] = {
-    "u": TendencyDisplay("∂u/∂t", SECONDS_PER_DAY, "m s⁻¹ day⁻¹"),
-    "v": TendencyDisplay("∂v/∂t", SECONDS_PER_DAY, "m s⁻¹ day⁻¹"),
-    "temperature": TendencyDisplay("∂T/∂t", SECONDS_PER_DAY, "K day⁻¹"),
-    "specific_humidity": TendencyDisplay("∂q/∂t", 1e3 * SECONDS_PER_DAY, "g kg⁻¹ day⁻¹"),
+# The variables whose tendencies are shown (labels, units and scales from the catalogue).
+DISPLAY: dict[str, Field] = {
+    name: CATALOGUE[name] for name in ("u", "v", "temperature", "specific_humidity")
 }
 
 
-def nearest_column(lat_deg: float, lon_deg: float, lat_grid: np.ndarray, lon_grid: np.ndarray):
-    """Indices (j, i) of the grid column nearest (lat, lon) in degrees; ValueError if outside."""
-    lat_deg, lon_deg = float(lat_deg), float(lon_deg)
-    if not -90.0 <= lat_deg <= 90.0:
-        raise ValueError(f"latitude must be between -90 and 90 degrees, got {lat_deg:g}")
-    if not np.isfinite(lon_deg):
-        raise ValueError(f"longitude must be a finite number of degrees, got {lon_deg:g}")
-    j = int(np.argmin(np.abs(lat_grid - lat_deg)))
-    distance = np.abs((lon_grid - lon_deg + 180.0) % 360.0 - 180.0)
-    return j, int(np.argmin(distance))
-
-
-def _format_lat_lon(lat: float, lon: float) -> str:
-    lon = (lon + 180.0) % 360.0 - 180.0
-    return f"{abs(lat):.1f}°{'N' if lat >= 0 else 'S'}, {abs(lon):.1f}°{'E' if lon >= 0 else 'W'}"
-
-
-class TendencyExplorer:
+class TendencyExplorer(ReportsErrors):
     """Maps, a zonal-mean section and column profiles of a hybrid model's tendency terms.
 
     Args:
@@ -126,7 +103,7 @@ class TendencyExplorer:
 
         wide = {"description_width": "initial"}
         self.variable = widgets.Dropdown(
-            options=[(f"{DISPLAY[v].label} ({v})", v) for v in variables],
+            options=[(f"{DISPLAY[v].tendency_label} ({v})", v) for v in variables],
             value=variable,
             description="Variable",
             style=wide,
@@ -248,11 +225,15 @@ class TendencyExplorer:
         try:
             name, term, k = self.variable.value, self.term.value, int(self.level.value)
             spec = DISPLAY[name]
-            values = self.term_field(term, name) * spec.scale
+            scale, units, label = (
+                spec.tendency_display_scale,
+                spec.tendency_display_units,
+                spec.tendency_label,
+            )
+            values = self.term_field(term, name) * scale
             j, i = self._column
-            profiles = {t: self.term_field(t, name)[:, j, i] * spec.scale for t in (*TERMS, TOTAL)}
-            units = spec.units
-            what = f"{spec.label} from {term}" if term != TOTAL else f"{spec.label}, all terms"
+            profiles = {t: self.term_field(t, name)[:, j, i] * scale for t in (*TERMS, TOTAL)}
+            what = f"{label} from {term}" if term != TOTAL else f"{label}, all terms"
             if not np.any(values):
                 what += " (zero everywhere)"
             plot_map(
@@ -292,8 +273,8 @@ class TendencyExplorer:
                 profiles,
                 self.sigma,
                 ax=ax,
-                xlabel=f"{spec.label} ({units})",
-                title=_format_lat_lon(self._lat[j], self._lon[i]),
+                xlabel=f"{label} ({units})",
+                title=format_lat_lon(self._lat[j], self._lon[i]),
             )
             ax.lines[-1].set(color="k", linewidth=2.0)  # the total
             ax.legend(frameon=False, fontsize=8)
@@ -319,27 +300,24 @@ class TendencyExplorer:
     def _progress(self, text: str) -> None:
         self.status.value = status_html(text)
 
-    def _show_error(self, err: BaseException) -> None:
-        self.last_error = error_text(err)
-        self._update_text()
-
     def _update_text(self) -> None:
         parts = []
         if self.field is not None and self.profiles is not None:
             spec = DISPLAY[self.variable.value]
+            units = spec.tendency_display_units
             j, i = self._column
             if not np.any(self.field):
                 parts.append(f"<i>{html.escape(self.term.value)} is zero everywhere here</i>")
             parts.append(
-                f"<b>{html.escape(spec.label)} from {html.escape(self.term.value)}</b> at "
+                f"<b>{html.escape(spec.tendency_label)} from {html.escape(self.term.value)}</b> at "
                 f"σ = {self.sigma[int(self.level.value)]:.2f}: "
-                f"{np.min(self.field):.3g} to {np.max(self.field):.3g} {spec.units}"
+                f"{np.min(self.field):.3g} to {np.max(self.field):.3g} {units}"
             )
             k = int(self.level.value)
             at = ", ".join(f"{t} {self.profiles[t][k]:+.3g}" for t in (*TERMS, TOTAL))
             parts.append(
-                f"column at {_format_lat_lon(self._lat[j], self._lon[i])} (nearest grid "
-                f"point), σ = {self.sigma[k]:.2f}: {html.escape(at)} {spec.units}"
+                f"column at {format_lat_lon(self._lat[j], self._lon[i])} (nearest grid "
+                f"point), σ = {self.sigma[k]:.2f}: {html.escape(at)} {units}"
             )
         text = "<br>".join(parts)
         if self.last_error:
