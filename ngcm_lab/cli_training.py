@@ -224,6 +224,15 @@ def _evaluation_text(result: dict[str, Any]) -> str:
     ]
     if cells:
         lines.append("learned vs withheld (zonal-mean lowest layer): " + "; ".join(cells))
+    heating = result.get("column_heating")
+    if heating:
+        lines.append(
+            "column heating (W m⁻², and per K of uniform warming): "
+            + "; ".join(
+                f"{name} {h['mean_W_m2']:+.1f}, {h['per_kelvin_W_m2']:+.1f} per K"
+                for name, h in heating.items()
+            )
+        )
     for score in ("crps", "spread"):
         if score in result:
             for name, values in result[score]["hybrid"].items():

@@ -34,6 +34,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ngcm_lab.checkpoints import CHECKPOINT
+from ngcm_lab.constants import CP_DRY, GRAVITY
 from ngcm_lab.errors import InputError
 from ngcm_lab.evaluation_levels import level_scores, level_summary, training_climatology
 from ngcm_lab.experiments import (
@@ -195,6 +196,56 @@ def learned_versus_withheld(
     return out
 
 
+def column_heating_response(
+    hybrid: HybridModel,
+    oracle: HybridModel,
+    params,
+    states: list[HybridState],
+    warmings_k: tuple[float, ...] = (-2.0, 0.0, 2.0),
+) -> dict[str, dict[str, float]]:
+    """The global-mean column heating Σ c_p (p_s/g) Δσ ∂T/∂t (W m⁻²) of the network and of the
+    withheld physics at `states`, and its change per kelvin when every column is warmed
+    uniformly by `warmings_k`. A surface flux restores (its heating falls as the air warms);
+    a network without that response lets a free run drift."""
+    zero = jax.tree.map(jnp.zeros_like, params)
+    grid, coords = hybrid.grid, hybrid.dycore.coords
+    thickness = np.asarray(coords.thickness)[:, None, None]
+    ones = jnp.ones((coords.layers, *grid.nodal_shape), grid.dtype)
+    uniform = grid.truncate(grid.to_modal(ones))
+
+    def heating(rate, state) -> float:
+        ps = hybrid.dycore.decode(state.dynamics)["surface_pressure"]
+        column = CP_DRY / GRAVITY * ps * np.sum(thickness * rate, axis=0)
+        return float(np.sum(column * grid.area_weights))
+
+    rows = {"network": [], "withheld": []}
+    for warming in warmings_k:
+        network, withheld = [], []
+        for state in states:
+            dynamics = state.dynamics
+            warmed = dataclasses.replace(
+                dynamics, temperature_variation=dynamics.temperature_variation + warming * uniform
+            )
+            state = dataclasses.replace(state, dynamics=warmed)
+            learned = hybrid.tendencies(params, state)["network"]["temperature"]
+            network.append(heating(learned, state))
+            gap = (
+                oracle.tendencies(zero, state)["physics"]["temperature"]
+                - hybrid.tendencies(zero, state)["physics"]["temperature"]
+            )
+            withheld.append(heating(gap, state))
+        rows["network"].append(np.mean(network))
+        rows["withheld"].append(np.mean(withheld))
+    base = warmings_k.index(0.0) if 0.0 in warmings_k else 0
+    return {
+        name: {
+            "mean_W_m2": float(values[base]),
+            "per_kelvin_W_m2": float(np.polyfit(warmings_k, values, 1)[0]),
+        }
+        for name, values in rows.items()
+    }
+
+
 def evaluation_starts(truth: TruthData, outputs: int) -> list[int]:
     """The evaluation initial times that have `outputs` snapshots of truth after them."""
     starts = [int(i) for i in truth.test_indices if i + outputs < len(truth)]
@@ -287,6 +338,9 @@ def evaluate(
         states = [hybrid.wrap(truth.state(i), truth.times_s[i], key) for i in starts]
         result["learned_vs_withheld"] = learned_versus_withheld(
             hybrid, oracle_hybrid, params, states
+        )
+        result["column_heating"] = column_heating_response(
+            hybrid, oracle_hybrid, params, states[::4]
         )
     # n = 1 … N − 1: n = 0 holds no wind and the exponential filter empties n = N every step,
     # while the truth's re-encoded states keep some energy there.
