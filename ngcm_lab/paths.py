@@ -9,14 +9,17 @@ from ngcm_lab.errors import InputError
 
 
 def data_samples_dir() -> pathlib.Path:
-    """The repository's `data_samples/` (or `$NGCM_LAB_DATA_SAMPLES`), with a clear error."""
+    """The data samples (`$NGCM_LAB_DATA_SAMPLES` if set), with a clear error if missing.
+
+    The package's `data_samples` is a link to the repository's `data_samples/` in a checkout and
+    a copy of it in an installed wheel, so both find the samples here without a clone."""
     path = pathlib.Path(
-        os.environ.get("NGCM_LAB_DATA_SAMPLES", pathlib.Path(__file__).parents[1] / "data_samples")
+        os.environ.get("NGCM_LAB_DATA_SAMPLES", pathlib.Path(__file__).parent / "data_samples")
     )
     if not path.is_dir():
         raise InputError(
-            f"data samples not found at {path}; run from a clone of the ngcm_lab repository "
-            "(pip install -e .) or set NGCM_LAB_DATA_SAMPLES to its data_samples/ folder"
+            f"data samples not found at {path}; reinstall ngcm-lab (its wheel carries them) or "
+            "set NGCM_LAB_DATA_SAMPLES to a copy of the repository's data_samples/ folder"
         )
     return path
 
