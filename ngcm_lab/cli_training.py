@@ -225,7 +225,7 @@ def _evaluation_text(result: dict[str, Any]) -> str:
     if cells:
         lines.append("learned vs withheld (zonal-mean lowest layer): " + "; ".join(cells))
     heating = result.get("column_heating")
-    if heating:
+    if heating and any(heating["withheld"].values()):  # only where the withheld term heats
         lines.append(
             "column heating (W m⁻², and per K of uniform warming): "
             + "; ".join(
