@@ -385,8 +385,6 @@ def integrate(
     plots this way). `devices` > 1 splits the state's leading (level) axis over that many
     devices (`sharding.py`); the compiled step is the same program, partitioned by XLA.
     """
-    if n_steps < 0 or steps_per_output < 1:
-        raise ValueError("n_steps must be ≥ 0 and steps_per_output ≥ 1")
     if devices > 1:
         state = sharding.split_leading_axis(state, devices, what="levels")
     forecast = ForecastRun(stepper, state)
