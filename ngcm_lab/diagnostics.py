@@ -173,6 +173,24 @@ def total_water(
     )
 
 
+def global_mean_column_integral(
+    field: Any,
+    surface_pressure: Any,
+    sigma_thickness: Any,
+    area_weights: Any,
+    gravity: float = GRAVITY,
+) -> Any:
+    """Global mean per unit area of the column integral Σ_k x_k p_s Δσ_k / g.
+
+    A heating rate ∂T/∂t (K s⁻¹) times c_p gives W m⁻²; a moistening ∂q/∂t (kg kg⁻¹ s⁻¹) gives
+    kg m⁻² s⁻¹. ``field`` is ``(..., L, nlat, nlon)``, ``surface_pressure`` ``(..., nlat, nlon)``
+    in Pa, ``sigma_thickness`` the L values Δσ_k.
+    """
+    mass = _column_mass(surface_pressure, sigma_thickness, gravity)
+    column = np.sum(_values(field) * mass, axis=-3)
+    return _like(_mean(column, area_weights), field, 3)
+
+
 def precipitation_total(rate_kg_m2_s: Any, area_weights: Any, radius: float = EARTH_RADIUS) -> Any:
     """Global precipitation (kg s⁻¹) from a rate in kg m⁻² s⁻¹ (equal to mm of water per s)."""
     total = _mean(_values(rate_kg_m2_s), area_weights) * _sphere_area(radius)

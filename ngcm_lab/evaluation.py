@@ -34,7 +34,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from ngcm_lab.checkpoints import CHECKPOINT
-from ngcm_lab.constants import CP_DRY, GRAVITY
+from ngcm_lab.constants import CP_DRY
+from ngcm_lab.diagnostics import global_mean_column_integral
 from ngcm_lab.errors import InputError
 from ngcm_lab.evaluation_levels import level_scores, level_summary, training_climatology
 from ngcm_lab.experiments import (
@@ -161,6 +162,18 @@ def _interval(samples: np.ndarray) -> list[list[float]]:
     return [low.tolist(), high.tolist()]
 
 
+def _learned_and_withheld(hybrid: HybridModel, oracle: HybridModel, params, state) -> tuple:
+    """The network's SI tendencies at `state` and the withheld physics' (the oracle's classical
+    forcing minus the baseline's), each {variable: (L, nlat, nlon)}."""
+    zero = jax.tree.map(jnp.zeros_like, params)
+    withheld = jax.tree.map(
+        np.subtract,
+        oracle.tendencies(zero, state)["physics"],
+        hybrid.tendencies(zero, state)["physics"],
+    )
+    return hybrid.tendencies(params, state)["network"], withheld
+
+
 def learned_versus_withheld(
     hybrid: HybridModel, oracle: HybridModel, params, states: list[HybridState]
 ) -> dict[str, dict[str, float] | None]:
@@ -168,15 +181,9 @@ def learned_versus_withheld(
     (the oracle's classical forcing minus the baseline's) over `states`: per variable the slope
     (1: the right amplitude), the correlation r and the rms of both (SI per second); None where
     the withheld physics does not act on the variable."""
-    zero = jax.tree.map(jnp.zeros_like, params)
     learned, withheld = [], []
     for state in states:
-        network = hybrid.tendencies(params, state)["network"]
-        gap = jax.tree.map(
-            np.subtract,
-            oracle.tendencies(zero, state)["physics"],
-            hybrid.tendencies(zero, state)["physics"],
-        )
+        network, gap = _learned_and_withheld(hybrid, oracle, params, state)
         learned.append({k: v[-1].mean(-1) for k, v in network.items()})
         withheld.append({k: gap[k][-1].mean(-1) for k in network})
     out: dict[str, dict[str, float] | None] = {}
@@ -207,33 +214,23 @@ def column_heating_response(
     withheld physics at `states`, and its change per kelvin when every column is warmed
     uniformly by `warmings_k`. A surface flux restores (its heating falls as the air warms);
     a network without that response lets a free run drift."""
-    zero = jax.tree.map(jnp.zeros_like, params)
     grid, coords = hybrid.grid, hybrid.dycore.coords
-    thickness = np.asarray(coords.thickness)[:, None, None]
-    ones = jnp.ones((coords.layers, *grid.nodal_shape), grid.dtype)
-    uniform = grid.truncate(grid.to_modal(ones))
+    thickness = coords.thickness
 
     def heating(rate, state) -> float:
         ps = hybrid.dycore.decode(state.dynamics)["surface_pressure"]
-        column = CP_DRY / GRAVITY * ps * np.sum(thickness * rate, axis=0)
-        return float(np.sum(column * grid.area_weights))
+        return CP_DRY * float(global_mean_column_integral(rate, ps, thickness, grid.area_weights))
 
     rows = {"network": [], "withheld": []}
     for warming in warmings_k:
         network, withheld = [], []
         for state in states:
-            dynamics = state.dynamics
-            warmed = dataclasses.replace(
-                dynamics, temperature_variation=dynamics.temperature_variation + warming * uniform
+            state = dataclasses.replace(
+                state, dynamics=hybrid.dycore.warmed(state.dynamics, warming)
             )
-            state = dataclasses.replace(state, dynamics=warmed)
-            learned = hybrid.tendencies(params, state)["network"]["temperature"]
-            network.append(heating(learned, state))
-            gap = (
-                oracle.tendencies(zero, state)["physics"]["temperature"]
-                - hybrid.tendencies(zero, state)["physics"]["temperature"]
-            )
-            withheld.append(heating(gap, state))
+            learned, gap = _learned_and_withheld(hybrid, oracle, params, state)
+            network.append(heating(learned["temperature"], state))
+            withheld.append(heating(gap["temperature"], state))
         rows["network"].append(np.mean(network))
         rows["withheld"].append(np.mean(withheld))
     base = warmings_k.index(0.0) if 0.0 in warmings_k else 0

@@ -12,7 +12,10 @@ raised), and sets their climate beside the truth record's:
 - the strongest time-mean zonal-mean wind (the jet) and its latitude;
 - the zonal-mean lowest-layer wind speed (the surface wind);
 - the global-mean temperature every output and its linear drift in K per 100 days;
-- for moist models that diagnose it, the global-mean precipitation.
+- for moist models that diagnose it, the global-mean precipitation;
+- the global column budget every `budget_every_days` (`column_budget`): the heating and the
+  moistening of the dynamics, the classical physics and the network, which tells which term
+  drives a drift, and the network's heating per kelvin of the run's own global-mean warming.
 
 The truth's statistics are those of its whole record (which starts from a spun-up state).
 """
@@ -26,6 +29,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ngcm_lab.constants import CP_DRY
+from ngcm_lab.diagnostics import global_mean_column_integral
 from ngcm_lab.experiments import TrainedHybrid, open_truth, oracle_model
 from ngcm_lab.forecast import ForecastBlowUpError
 from ngcm_lab.hybrid_model import HybridModel, HybridState
@@ -64,6 +69,52 @@ def climate_statistics(
     return out
 
 
+def column_budget(model: HybridModel, params, state: HybridState) -> dict[str, dict[str, float]]:
+    """The global mean of each term's column heating c_p Σ_k (p_s Δσ_k / g) ∂T/∂t (W m⁻²) and,
+    for a moist model, its column moistening Σ_k (p_s Δσ_k / g) ∂q/∂t (kg m⁻² s⁻¹), at `state`:
+    {"heating_W_m2": {term: …}, "moistening_kg_m2_s": {term: …}} for the terms of
+    `HybridModel.tendencies` (dynamics, physics, network)."""
+    terms = model.tendencies(params, state)
+    ps = model.dycore.decode(state.dynamics)["surface_pressure"]
+    thickness, weights = model.dycore.coords.thickness, model.grid.area_weights
+
+    def integral(rate) -> float:
+        return float(global_mean_column_integral(rate, ps, thickness, weights))
+
+    out = {"heating_W_m2": {k: CP_DRY * integral(v["temperature"]) for k, v in terms.items()}}
+    if model.moist:
+        out["moistening_kg_m2_s"] = {k: integral(v["specific_humidity"]) for k, v in terms.items()}
+    return out
+
+
+def _budget_along(model, params, states, times_s, fields, every: int) -> dict[str, Any]:
+    """`column_budget` at every `every`-th output of a run, with the global-mean temperature
+    there and the network's heating per kelvin of it (its feedback on the run's own drift)."""
+    picks = list(range(0, len(times_s), every))
+    rows = []
+    for i in picks:
+        state = HybridState(
+            jax.tree.map(lambda x, i=i: x[i], states), jnp.asarray(times_s[i], model.grid.dtype)
+        )
+        rows.append(column_budget(model, params, state))
+    thickness = np.asarray(model.dycore.coords.thickness)[:, None, None]
+    weights = model.grid.area_weights / model.grid.area_weights.sum()
+    mean_t = [
+        float(np.sum(np.sum(thickness * fields["temperature"][i], 0) * weights)) for i in picks
+    ]
+    out: dict[str, Any] = {
+        "days": [float(times_s[i] / SECONDS_PER_DAY) for i in picks],
+        "mass_weighted_temperature_K": mean_t,
+    }
+    for kind in rows[0]:
+        out[kind] = {term: [r[kind][term] for r in rows] for term in rows[0][kind]}
+    network = out["heating_W_m2"]["network"]
+    out["network_heating_per_kelvin_W_m2"] = (
+        float(np.polyfit(mean_t, network, 1)[0]) if len(picks) > 2 else None
+    )
+    return out
+
+
 def _fields_of(model: HybridModel, states, times_s) -> dict[str, np.ndarray]:
     precipitation = model.diagnoses_precipitation
     convert = jax.jit(lambda s: nodal_prediction(model, s, precipitation))
@@ -80,6 +131,7 @@ def free_run_climate(
     truth_path=None,
     runs: tuple[str, ...] = ("baseline", "hybrid", "oracle"),
     progress: bool = True,
+    budget_every_days: float = 5.0,
 ) -> dict[str, Any]:
     """Free runs of the baseline, the trained hybrid and the oracle (or those of them named in
     `runs`) from the first evaluation start, and their climate beside the truth's (see the
@@ -87,6 +139,7 @@ def free_run_climate(
     it ran."""
     hybrid, truth, config = trained.hybrid, trained.truth, trained.config
     start = truth.first_eval_index
+    budget_every = max(1, int(round(budget_every_days * 24.0 / output_interval_hours)))
     zero = jax.tree.map(jnp.zeros_like, trained.params)
     with open_truth(config.experiment, truth_path) as ds:
         oracle = dataclasses.replace(
@@ -129,6 +182,9 @@ def free_run_climate(
         elapsed = np.asarray(times) / SECONDS_PER_DAY
         fields = _fields_of(model, states, times)
         stats = climate_statistics(fields, elapsed, weights, min(spinup_days, elapsed[-1]))
+        stats["column_budget"] = _budget_along(
+            model, params, states, np.asarray(times), fields, budget_every
+        )
         stats["days"] = elapsed.tolist()
         stats["blew_up_day"] = None if blew_up is None else float(blew_up)
         stats["zonal_mean_rms_difference_from_truth"] = {

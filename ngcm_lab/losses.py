@@ -12,6 +12,7 @@ feedback on the flow.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -104,6 +105,11 @@ def make_loss(
         return total / sum(variables.values())
 
     def loss(params, state, targets, key):
+        if config.start_warming_k > 0:
+            warming = config.start_warming_k * jax.random.normal(jax.random.fold_in(key, 1))
+            state = dataclasses.replace(
+                state, dynamics=model.dycore.warmed(state.dynamics, warming)
+            )
         if config.loss == "mse":
             if model.stochastic:
                 state = model.wrap(state.dynamics, state.time_s, key)

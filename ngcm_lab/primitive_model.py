@@ -347,6 +347,17 @@ class PrimitiveEquationsModel(SteppedModel):
             tracers[HUMIDITY] = _to_modal(self.grid, jnp.asarray(humidity, dtype))
         return PrimitiveEquationsState(vort, div, temp, q, tracers)
 
+    def warmed(self, state: PrimitiveEquationsState, kelvin) -> PrimitiveEquationsState:
+        """`state` with every column warmed uniformly by `kelvin` (a scalar or one value per
+        layer; traceable): the perturbation that tests, and teaches, a model's restoring."""
+        layers = self.coords.layers
+        shift = jnp.broadcast_to(jnp.asarray(kelvin, self.grid.dtype), (layers,))
+        ones = jnp.ones((layers, *self.grid.nodal_shape), self.grid.dtype)
+        uniform = self.grid.truncate(self.grid.to_modal(ones)) * shift[:, None, None]
+        return dataclasses.replace(
+            state, temperature_variation=state.temperature_variation + uniform
+        )
+
     @functools.cached_property
     def _nodal(self) -> Callable:
         def nodal(state: PrimitiveEquationsState):

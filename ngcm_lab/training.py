@@ -90,6 +90,11 @@ class TrainingConfig:
         "balanced" (p_s moved onto the model's ground, then a digital filter:
         `initialisation.py`) or "none" (encoded as stored); None: the experiment's own
         (`experiments.Experiment.initialisation`).
+      start_warming_k: standard deviation (K) of a uniform warming added to every online
+        initial state (one draw per state and update), which is still verified against the
+        unperturbed truth: the rollout then rewards a network that pulls a warmed atmosphere
+        back, the restoring a free run needs (`evaluation.column_heating_response` measures it).
+        0 leaves the starts as the truth gives them.
     """
 
     curriculum: tuple[tuple[float, int], ...] = ((6.0, 60), (24.0, 60), (72.0, 40), (120.0, 40))
@@ -116,8 +121,15 @@ class TrainingConfig:
     output_scales: str = "residual"
     mode: str = "online"
     initialisation: str | None = None
+    start_warming_k: float = 0.0
 
     def __post_init__(self):
+        if self.start_warming_k < 0:
+            raise ValueError(f"start_warming_k must be ≥ 0 K, got {self.start_warming_k:g}")
+        if self.start_warming_k > 0 and self.mode == "offline":
+            raise ValueError(
+                "start_warming_k perturbs rollouts; offline training has none (set it to 0)"
+            )
         if self.mode not in ("online", "offline"):
             raise ValueError(f"mode must be 'online' or 'offline', got {self.mode!r}")
         if self.mode == "offline" and self.loss != "mse":
@@ -278,7 +290,7 @@ def train(
             f"{devices} devices do not divide the batch of {config.batch_size}; use "
             f"{n_devices} devices or a batch_size that {devices} divides"
         )
-    mesh = sharding.mesh(n_devices)
+    mesh = sharding.mesh(n_devices) if n_devices > 1 else None
     out.mkdir(parents=True, exist_ok=True)
     if not resume:
         write_json(out / CONFIG, config.to_json())

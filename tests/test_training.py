@@ -77,3 +77,62 @@ def test_reanalysis_format_data_is_a_truth_like_our_own():
     assert truth.targets["temperature"].shape == (ds.sizes["time"], 3, 32, 64)
     assert 180.0 < truth.targets["temperature"].min() < truth.targets["temperature"].max() < 330.0
     assert len(truth.train_indices) >= 1 and len(truth.test_indices) >= 1
+
+
+def test_warmed_adds_the_same_kelvins_to_every_column(setup):
+    hybrid, truth, _ = setup
+    model = hybrid.dycore
+    state = truth.state(0)
+    before = model.decode(state)["temperature"]
+    after = model.decode(jax.jit(model.warmed)(state, 1.5))["temperature"]
+    np.testing.assert_allclose(after - before, 1.5, atol=2e-4)
+    per_layer = np.array([0.0, 1.0, -2.0], np.float32)
+    after = model.decode(model.warmed(state, per_layer))["temperature"]
+    np.testing.assert_allclose(
+        after - before, per_layer[:, None, None] * np.ones_like(before), atol=2e-4
+    )
+
+
+def test_warmed_starts_are_drawn_from_the_key_and_scored_against_the_unwarmed_truth(
+    tiny_config, setup
+):
+    import dataclasses
+
+    from ngcm_lab.hybrid_model import HybridState
+    from ngcm_lab.losses import make_loss
+
+    hybrid, truth, _ = setup
+    warm = dataclasses.replace(tiny_config, start_warming_k=2.0)
+    params = hybrid.init_params(jax.random.key(0))
+    state = HybridState(truth.state(0), np.float32(truth.times_s[0]))
+    targets = {k: v[1:2] for k, v in truth.targets.items()}
+    key = jax.random.key(7)
+    loss_warm = jax.jit(make_loss(hybrid, truth, warm, 1))
+    loss_cold = jax.jit(make_loss(hybrid, truth, tiny_config, 1))
+    warming = 2.0 * float(jax.random.normal(jax.random.fold_in(key, 1)))
+    by_hand = dataclasses.replace(state, dynamics=hybrid.dycore.warmed(state.dynamics, warming))
+    assert abs(warming) > 0.1
+    np.testing.assert_allclose(
+        loss_warm(params, state, targets, key), loss_cold(params, by_hand, targets, key), rtol=1e-6
+    )
+    assert float(loss_warm(params, state, targets, key)) > float(
+        loss_cold(params, state, targets, key)
+    )
+    assert loss_warm(params, state, targets, key) != loss_warm(
+        params, state, targets, jax.random.key(8)
+    )
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"start_warming_k": -1.0}, "must be ≥ 0 K"),
+        (
+            {"start_warming_k": 1.0, "mode": "offline", "curriculum": ((6.0, 2),)},
+            "offline training has none",
+        ),
+    ],
+)
+def test_start_warming_is_checked(options, message):
+    with pytest.raises(ValueError, match=message):
+        TrainingConfig(**options)
