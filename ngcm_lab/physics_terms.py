@@ -10,8 +10,9 @@ It brings two things:
   precipitation of the moist physics), named in `diagnosed`; none by default.
 
 `PrimitiveEquationsModel.from_fields(..., physics=(term, ...))` sums the forcings of its terms
-(`sum_forcings`); switching a term off or on is an edit of that tuple. A term that reads or
-moistens water vapour says so with `needs_humidity` and uses the tracer `HUMIDITY`.
+(`sum_forcings`); switching a term off or on is an edit of that tuple. Terms are found by name
+in `physics_registry.PHYSICS_TERMS`. A term that reads or moistens water vapour says so with
+`needs_humidity` and uses the tracer `HUMIDITY`.
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ def checked_terms(physics: Sequence[PhysicsTerm], moist: bool) -> tuple[PhysicsT
     for term in terms:
         if not isinstance(term, PhysicsTerm):
             raise TypeError(
-                f"physics holds {type(term).__name__}, not a PhysicsTerm (e.g. HeldSuarezForcing())"
+                f"physics holds {type(term).__name__}, not a PhysicsTerm; build terms by name "
+                "with physics_registry.physics_term(name, **parameters)"
             )
         if term.needs_humidity and not moist:
             raise ValueError(
