@@ -1,7 +1,7 @@
 """Command line: `ngcm-lab forecast` writes a forecast to netCDF, `ngcm-lab validate` checks a case.
 
 `forecast` runs either model family: shallow-water cases (`models.case_names()`) on `(time, lat,
-lon)`, or primitive-equation cases (`primitive_model.PRIMITIVE_CASES`) on `--layers` σ layers,
+lon)`, or primitive-equation cases (`primitive_cases.PRIMITIVE_CASES`) on `--layers` σ layers,
 written as `(time, level, lat, lon)` with a `sigma` coordinate. With `--initial FILE` instead of
 `--case`, the primitive-equation model starts from reanalysis data on pressure levels (read by
 `reanalysis.open_reanalysis`, put on the model's grid and σ layers by
@@ -207,13 +207,13 @@ def _build_model(case: str, args: argparse.Namespace, dtype: Any) -> tuple[Any, 
         return model, models.get_case(case).days
 
     # Imported only here, so shallow-water forecasts never depend on the primitive-equation code.
-    from ngcm_lab import primitive_model
+    from ngcm_lab import primitive_cases, primitive_model
     from ngcm_lab.spherical_harmonics import Grid
 
-    if case not in primitive_model.PRIMITIVE_CASES:
+    if case not in primitive_cases.PRIMITIVE_CASES:
         raise UsageError(
             f"unknown case {case!r}; shallow-water cases: {', '.join(models.case_names())}; "
-            f"primitive-equation cases: {', '.join(primitive_model.PRIMITIVE_CASES)}"
+            f"primitive-equation cases: {', '.join(primitive_cases.case_names())}"
         )
     layers = DEFAULT_LAYERS if args.layers is None else args.layers
     try:
@@ -223,7 +223,7 @@ def _build_model(case: str, args: argparse.Namespace, dtype: Any) -> tuple[Any, 
         )
     except ValueError as error:
         raise UsageError(str(error)) from error
-    return model, primitive_model.PRIMITIVE_DAYS.get(case)
+    return model, primitive_cases.get_case(case).days
 
 
 def _build_initial_model(args: argparse.Namespace, dtype: Any) -> tuple[Any, Any, str]:

@@ -47,11 +47,8 @@ from ngcm_lab.errors import CheckpointError, InputError
 from ngcm_lab.held_suarez import HeldSuarezForcing
 from ngcm_lab.hybrid_model import HybridModel
 from ngcm_lab.paths import cache_dir, data_samples_dir
-from ngcm_lab.primitive_model import (
-    HUMIDITY,
-    MOIST_HELD_SUAREZ_FORCING,
-    PrimitiveEquationsModel,
-)
+from ngcm_lab.primitive_cases import MOIST_HELD_SUAREZ_FORCING
+from ngcm_lab.primitive_model import HUMIDITY, PrimitiveEquationsModel
 from ngcm_lab.random_fields import RandomFieldConfig
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
 from ngcm_lab.simple_physics import SimplePhysics
@@ -136,8 +133,7 @@ def surface_fluxes_model(
         fields,
         grid,
         coords,
-        forcing=MOIST_HELD_SUAREZ_FORCING,
-        physics=SimplePhysics(surface_fluxes=withheld_on),
+        physics=(MOIST_HELD_SUAREZ_FORCING, SimplePhysics(surface_fluxes=withheld_on)),
         name="oracle" if withheld_on else "baseline",
     )
 
@@ -159,7 +155,7 @@ def _drag_model(truth: xr.Dataset, withheld_on: bool, dtype) -> PrimitiveEquatio
         _first_fields(truth, np.zeros(grid.nodal_shape)),
         grid,
         coords,
-        forcing=forcing,
+        physics=(forcing,),
         name="oracle" if withheld_on else "baseline",
     )
 

@@ -6,6 +6,9 @@ surface pressure and no orography or moisture. Everything is SI (rates in s^-1, 
 day of 86400 s) and written with ``jax.numpy``, so the methods trace under ``jit``; numpy inputs
 are accepted and give jax arrays.
 
+As a physics term (`physics_terms.PhysicsTerm`), `forcing(grid, coords, scales)` gives these
+tendencies in model units for `PrimitiveEquationsModel.from_fields(..., physics=(...,))`.
+
 Shapes: ``lat`` is (nlat, 1) or (nlat, nlon) in radians; ``sigma`` is (L, 1, 1), or a 1-D array of
 the L layer-centre values which is read as (L, 1, 1); ``surface_pressure`` is (nlat, nlon) in Pa.
 Results broadcast to (L, nlat, nlon).
@@ -16,9 +19,14 @@ from __future__ import annotations
 import dataclasses
 
 import jax.numpy as jnp
+import numpy as np
 from jax.typing import ArrayLike
 
-from ngcm_lab.constants import KAPPA, P0, SECONDS_PER_DAY
+from ngcm_lab.constants import KAPPA, P0, SCALES, SECONDS_PER_DAY, Scales
+from ngcm_lab.physics_terms import PhysicsTerm
+from ngcm_lab.primitive_equations import Forcing
+from ngcm_lab.sigma_coordinates import SigmaCoordinates
+from ngcm_lab.spherical_harmonics import Grid
 
 
 def _levels(sigma: ArrayLike) -> jnp.ndarray:
@@ -28,7 +36,7 @@ def _levels(sigma: ArrayLike) -> jnp.ndarray:
 
 
 @dataclasses.dataclass(frozen=True)
-class HeldSuarezForcing:
+class HeldSuarezForcing(PhysicsTerm):
     """Parameters of the Held-Suarez forcing (SI) and the forcing terms it defines.
 
     Defaults are the paper's: k_a = 1/40 day⁻¹, k_s = 1/4 day⁻¹, k_f = 1 day⁻¹, σ_b = 0.7,
@@ -103,3 +111,19 @@ class HeldSuarezForcing:
             -k_v * jnp.asarray(v),
             -k_t * (jnp.asarray(temperature) - t_eq),
         )
+
+    def forcing(self, grid: Grid, coords: SigmaCoordinates, scales: Scales = SCALES) -> Forcing:
+        """The relaxation and drag as a model-unit `Forcing` on `grid`: the rates are numpy
+        arrays fixed when it is built, T_eq is evaluated from ln p_s inside the step."""
+        lat = grid.latitudes[:, None]
+        sigma = coords.centers[:, None, None]
+        dtype = grid.dtype
+        drag = np.asarray(self.wind_drag_rate(sigma), np.float64) * scales.time_unit
+        relax = np.asarray(self.temperature_relaxation_rate(lat, sigma), np.float64)
+        drag, relax = (np.asarray(x, dtype) for x in (drag, relax * scales.time_unit))
+
+        def apply(u_cos, v_cos, temperature, log_ps, tracers):
+            t_eq = self.equilibrium_temperature_from_log_pressure(lat, sigma, log_ps)
+            return -drag * u_cos, -drag * v_cos, -relax * (temperature - t_eq.astype(dtype)), {}
+
+        return apply

@@ -200,7 +200,7 @@ class HybridModel:
     @property
     def diagnoses_precipitation(self) -> bool:
         """True when the classical physics can diagnose precipitation from the hybrid's state."""
-        return self.moist and self.dycore.physics is not None
+        return self.moist and self.dycore.moist_physics is not None
 
     @property
     def stochastic(self) -> bool:

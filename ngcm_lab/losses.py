@@ -49,7 +49,7 @@ def nodal_prediction(
     if model.moist:
         out["specific_humidity"] = grid.to_nodal(dyn.tracers["specific_humidity"])
     if precipitation:
-        physics = model.dycore.physics
+        physics = model.dycore.moist_physics
         if not model.diagnoses_precipitation:
             raise ValueError(
                 "precipitation needs a moist hybrid model with classical physics; drop "

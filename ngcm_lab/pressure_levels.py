@@ -53,6 +53,7 @@ regridding there and back, plus truncation for the blocky 5.625° winds) is most
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -62,11 +63,11 @@ from ngcm_lab.cases.jablonowski_williamson import PrimitiveFields
 from ngcm_lab.constants import GRAVITY, P0, R_DRY, VIRTUAL_FACTOR
 from ngcm_lab.initialisation import surface_pressure_on_orography
 from ngcm_lab.orography import analysis, smoothing_factors, synthesis
+from ngcm_lab.physics_terms import PhysicsTerm
 from ngcm_lab.primitive_model import PrimitiveEquationsModel
 from ngcm_lab.reanalysis import check_plausible
 from ngcm_lab.regridding import from_model_grid, to_model_grid
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
-from ngcm_lab.simple_physics import SimplePhysics
 from ngcm_lab.spherical_harmonics import Grid
 from ngcm_lab.vertical_interpolation import (
     LAPSE_EXPONENT,
@@ -316,7 +317,7 @@ def model_from_pressure_levels(
     time_index: int = 0,
     dt_s: float | None = None,
     moist: bool | None = None,
-    physics: SimplePhysics | None = None,
+    physics: Sequence[PhysicsTerm] = (),
     dtype: Any = np.float32,
     smooth_orography: bool = True,
     name: str = "pressure_levels",
@@ -325,7 +326,8 @@ def model_from_pressure_levels(
     `initial_state` is time `time_index` of the canonical Dataset `ds` (module docstring).
 
     Moist (virtual temperature, q as a tracer) when `ds` has specific humidity, unless
-    `moist=False`; `physics` adds the simple moist physics (aquaplanet surface fluxes).
+    `moist=False`; `physics` are the model's physics terms, e.g. `(SimplePhysics(),)` for the
+    simple moist physics (aquaplanet surface fluxes).
     `dt_s` defaults to `primitive_model.suggested_dt`. Raises ValueError for missing variables.
     """
     grid = resolution if isinstance(resolution, Grid) else Grid.from_name(resolution, dtype)

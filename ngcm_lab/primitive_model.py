@@ -1,63 +1,33 @@
-"""The dry primitive-equation model: σ layers + SIL3 IMEX + filters, built from SI fields.
+"""The primitive-equation model: σ layers + SIL3 IMEX + filters, built from SI fields.
 
 `PrimitiveEquationsModel.from_case("jw_steady", "T42", layers=20)` gives a ready model with an
-initial state; `step`, `rollout` and `run` behave as in the shallow-water model.
+initial state (the cases are `primitive_cases.PRIMITIVE_CASES`); `from_fields(..., physics=(term,
+...))` takes physics terms (`physics_terms`) and sums their forcings; `step`, `rollout` and `run`
+behave as in the shallow-water model.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ngcm_lab.cases.jablonowski_williamson import (
-    PrimitiveFields,
-    jablonowski_williamson,
-    moist_specific_humidity,
-)
-from ngcm_lab.constants import GRAVITY, KAPPA, P0, R_DRY, SCALES, VIRTUAL_FACTOR, Scales
+from ngcm_lab.cases.jablonowski_williamson import PrimitiveFields
+from ngcm_lab.constants import GRAVITY, KAPPA, P0, R_DRY, SCALES, Scales
 from ngcm_lab.filtering import ExponentialFilter
-from ngcm_lab.held_suarez import HeldSuarezForcing
 from ngcm_lab.models import SteppedModel
 from ngcm_lab.models import suggested_dt as shallow_water_suggested_dt
-from ngcm_lab.primitive_equations import Forcing, PrimitiveEquations, PrimitiveEquationsState
+from ngcm_lab.physics_terms import HUMIDITY, PhysicsTerm, checked_terms, sum_forcings
+from ngcm_lab.primitive_cases import get_case
+from ngcm_lab.primitive_equations import PrimitiveEquations, PrimitiveEquationsState
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
-from ngcm_lab.simple_physics import SimplePhysics
 from ngcm_lab.spherical_harmonics import Grid
 
 Array = jax.Array
-
-HUMIDITY = "specific_humidity"  # the tracer name of water vapour (kg kg⁻¹)
-
-PRIMITIVE_CASES = {
-    "jw_steady": "Jablonowski & Williamson (2006) steady zonal state (no perturbation)",
-    "jablonowski_williamson": "Jablonowski & Williamson (2006) baroclinic wave",
-    "held_suarez": "Held & Suarez (1994) dry climate: rest, T = T_eq + noise, HS forcing",
-    "moist_baroclinic": "baroclinic wave with DCMIP2016 humidity, condensation and ocean fluxes",
-    "moist_held_suarez": "Held–Suarez relaxation + simple moist physics (bulk drag, no Rayleigh)",
-}
-
-# Default forecast length (days): JW06 judge the steady state over 30 days and show the wave
-# breaking around days 8–10; Held–Suarez spins up from rest into its climate in ~100 days.
-PRIMITIVE_DAYS = {
-    "jw_steady": 30.0,
-    "jablonowski_williamson": 10.0,
-    "held_suarez": 100.0,
-    "moist_baroclinic": 10.0,
-    "moist_held_suarez": 100.0,
-}
-
-# Moist Held–Suarez: the radiation stand-in (Newtonian cooling) of HS94, with the boundary layer's
-# drag, heat and moisture fluxes from the simple physics' bulk formulas instead of Rayleigh drag.
-MOIST_HELD_SUAREZ_FORCING = HeldSuarezForcing(k_f=0.0)
-
-# Initial relative humidity cap of the moist wave: DCMIP2016's profile exceeds saturation near the
-# tropical surface of JW06's colder atmosphere; capping it avoids a spurious first-hour downpour.
-MOIST_INITIAL_MAX_RELATIVE_HUMIDITY = 0.8
 
 
 def suggested_dt(grid: Grid) -> float:
@@ -67,96 +37,6 @@ def suggested_dt(grid: Grid) -> float:
     T42 900, T63/TL63 720 — NeuralGCM's 12 min — T85 450).
     """
     return shallow_water_suggested_dt(grid, max_wind_m_s=80.0)
-
-
-def held_suarez_forcing(
-    forcing: HeldSuarezForcing, grid: Grid, coords: SigmaCoordinates, scales: Scales = SCALES
-) -> Forcing:
-    """Held & Suarez (1994) relaxation and drag as a model-unit `Forcing` on `grid`."""
-    lat = grid.latitudes[:, None]
-    sigma = coords.centers[:, None, None]
-    dtype = grid.dtype
-    drag = np.asarray(forcing.wind_drag_rate(sigma), np.float64) * scales.time_unit
-    relax = np.asarray(forcing.temperature_relaxation_rate(lat, sigma), np.float64)
-    drag, relax = (np.asarray(x, dtype) for x in (drag, relax * scales.time_unit))
-
-    def apply(u_cos, v_cos, temperature, log_ps, tracers):
-        t_eq = forcing.equilibrium_temperature_from_log_pressure(lat, sigma, log_ps)
-        return -drag * u_cos, -drag * v_cos, -relax * (temperature - t_eq.astype(dtype)), {}
-
-    return apply
-
-
-def sum_forcings(*forcings: Forcing) -> Forcing:
-    """One `Forcing` whose tendencies are the sums of those of `forcings`."""
-
-    def apply(u_cos, v_cos, temperature, log_ps, tracers):
-        du = dv = dt = 0.0
-        dx: dict = {}
-        for forcing in forcings:
-            a, b, c, d = forcing(u_cos, v_cos, temperature, log_ps, tracers)
-            du, dv, dt = du + a, dv + b, dt + c
-            for name, value in d.items():
-                dx[name] = dx.get(name, 0.0) + value
-        return du, dv, dt, dx
-
-    return apply
-
-
-def simple_physics_forcing(
-    physics: SimplePhysics, grid: Grid, coords: SigmaCoordinates, scales: Scales = SCALES
-) -> Forcing:
-    """The simple moist physics (SI columns) as a model-unit `Forcing` on `grid`; it reads and
-    moistens the tracer `HUMIDITY`."""
-    dtype = grid.dtype
-    cos = np.asarray(grid.cos_latitude[:, None], dtype)
-    lat = np.asarray(grid.latitudes[:, None], dtype)
-    velocity = np.asarray(scales.velocity_unit, dtype)
-    seconds = np.asarray(scales.time_unit, dtype)
-
-    def apply(u_cos, v_cos, temperature, log_ps, tracers):
-        u, v = u_cos * (velocity / cos), v_cos * (velocity / cos)
-        ps = P0 * jnp.exp(log_ps)
-        out = physics.tendencies(
-            lat, coords.centers, coords.thickness, u, v, temperature, tracers[HUMIDITY], ps
-        )
-        to_model = seconds * cos / velocity
-        return (
-            out.u * to_model,
-            out.v * to_model,
-            out.temperature * seconds,
-            {HUMIDITY: out.specific_humidity * seconds},
-        )
-
-    return apply
-
-
-def held_suarez_initial_fields(grid: Grid, coords: SigmaCoordinates, seed: int = 0):
-    """Rest, p_s = 1000 hPa, T = T_eq(p) plus 0.1 K white noise (breaks zonal symmetry)."""
-    lat = grid.latitudes[:, None] * np.ones((1, grid.nlon))
-    sigma = coords.centers[:, None, None]
-    ps = np.full(grid.nodal_shape, P0)
-    t_eq = np.asarray(HeldSuarezForcing().equilibrium_temperature(lat, sigma, ps), np.float64)
-    noise = 0.1 * np.random.default_rng(seed).standard_normal(t_eq.shape)
-    zeros = np.zeros_like(t_eq)
-    return PrimitiveFields(zeros, zeros, t_eq + noise, ps, np.zeros(grid.nodal_shape), zeros, zeros)
-
-
-def moist_fields(
-    fields: PrimitiveFields, lat: np.ndarray, coords: SigmaCoordinates, physics: SimplePhysics
-) -> PrimitiveFields:
-    """Dry fields made moist: DCMIP2016 humidity (capped at 80 % relative humidity), and T
-    lowered so that the virtual temperature is the dry T, which keeps a balanced state balanced.
-    """
-    t_virtual = fields.temperature
-    q = np.broadcast_to(moist_specific_humidity(lat, coords.centers), t_virtual.shape)
-    pressure = coords.centers[:, None, None] * fields.surface_pressure
-    for _ in range(3):  # T depends on q through T_v; a fixed point converges in a few passes
-        t = t_virtual / (1.0 + VIRTUAL_FACTOR * q)
-        q_sat = np.asarray(physics.saturation_specific_humidity(t, pressure), np.float64)
-        q = np.minimum(q, MOIST_INITIAL_MAX_RELATIVE_HUMIDITY * q_sat)
-    t = t_virtual / (1.0 + VIRTUAL_FACTOR * q)
-    return dataclasses.replace(fields, temperature=t, specific_humidity=q)
 
 
 @functools.partial(jax.jit, static_argnums=0)
@@ -182,8 +62,8 @@ class PrimitiveEquationsModel(SteppedModel):
       scales: SI ↔ model units.
       initial_state: optional initial state.
       name: case name.
-      physics: the simple moist physics inside `equation.forcing`, kept to diagnose precipitation
-        and evaporation from a state; None for dry models.
+      physics: the physics terms (`physics_terms.PhysicsTerm`) whose forcings, summed, are
+        `equation.forcing`; kept so that `decode` adds the fields they diagnose.
     """
 
     description = "primitive equations"  # progress-bar label without a case name
@@ -199,7 +79,7 @@ class PrimitiveEquationsModel(SteppedModel):
     scales: Scales = SCALES
     initial_state: PrimitiveEquationsState | None = None
     name: str = ""
-    physics: SimplePhysics | None = None
+    physics: tuple[PhysicsTerm, ...] = ()
     design_wind_m_s = 80.0  # `suggested_dt`'s wind
 
     @property
@@ -209,6 +89,12 @@ class PrimitiveEquationsModel(SteppedModel):
     @property
     def coords(self) -> SigmaCoordinates:
         return self.equation.coords
+
+    @property
+    def moist_physics(self) -> PhysicsTerm | None:
+        """The term that diagnoses precipitation (`"precipitation_rate"` in its `diagnosed`,
+        e.g. `SimplePhysics`, with its `precipitation_rate` method), or None."""
+        return next((t for t in self.physics if "precipitation_rate" in t.diagnosed), None)
 
     @classmethod
     def from_fields(
@@ -220,29 +106,25 @@ class PrimitiveEquationsModel(SteppedModel):
         *,
         reference_temperature_k: float = 300.0,
         filters: tuple[ExponentialFilter, ...] = (ExponentialFilter(),),
-        forcing: HeldSuarezForcing | None = None,
-        physics: SimplePhysics | None = None,
+        physics: Sequence[PhysicsTerm] = (),
         scales: Scales = SCALES,
         name: str = "",
     ) -> PrimitiveEquationsModel:
         """Model and initial state from nodal SI fields (u, v, T and q on layers; p_s, Φ_s).
 
-        Fields with `specific_humidity` give moist dynamics (virtual temperature); `physics`
-        (which needs humidity) adds condensation and surface fluxes, `forcing` Held–Suarez
-        relaxation and drag; with both, their tendencies add (a moist Held–Suarez climate in
-        the spirit of Thatcher & Jablonowski 2016). `dt_s` defaults to `suggested_dt(grid)`:
-        the one place a primitive-equation time step gets its default.
+        Fields with `specific_humidity` give moist dynamics (virtual temperature). `physics` is
+        a sequence of physics terms (`physics_terms.PhysicsTerm`, by name from
+        `physics_registry.physics_term`) whose tendencies add in order: e.g.
+        `(HeldSuarezForcing(k_f=0.0), SimplePhysics())` is a moist Held–Suarez climate in the
+        spirit of Thatcher & Jablonowski (2016); terms that need humidity need moist fields.
+        `dt_s` defaults to `suggested_dt(grid)`: the one place a primitive-equation time step
+        gets its default.
         """
         dt_s = suggested_dt(grid) if dt_s is None else float(dt_s)
         moist = fields.specific_humidity is not None
-        if physics is not None and not moist:
-            raise ValueError("the moist physics needs fields with specific_humidity")
-        terms = []
-        if forcing is not None:
-            terms.append(held_suarez_forcing(forcing, grid, coords, scales))
-        if physics is not None:
-            terms.append(simple_physics_forcing(physics, grid, coords, scales))
-        column_forcing = sum_forcings(*terms) if terms else None
+        terms = checked_terms(physics, moist)
+        forcings = [term.forcing(grid, coords, scales) for term in terms]
+        column_forcing = sum_forcings(*forcings) if forcings else None
         phi_s = np.asarray(fields.surface_geopotential, np.float64)
         equation = PrimitiveEquations(
             grid=grid,
@@ -256,7 +138,7 @@ class PrimitiveEquationsModel(SteppedModel):
             forcing=column_forcing,
             humidity_key=HUMIDITY if moist else None,
         )
-        model = cls(equation, float(dt_s), tuple(filters), scales, None, name, physics)
+        model = cls(equation, float(dt_s), tuple(filters), scales, None, name, terms)
         state = model.encode(
             fields.u,
             fields.v,
@@ -288,36 +170,13 @@ class PrimitiveEquationsModel(SteppedModel):
         dt: float | None = None,
         dtype=np.float32,
     ) -> PrimitiveEquationsModel:
-        """A named case (see `PRIMITIVE_CASES`) on equidistant σ layers; dt in seconds
-        (default `suggested_dt`)."""
-        if case not in PRIMITIVE_CASES:
-            raise ValueError(f"unknown case {case!r}; valid cases: {', '.join(PRIMITIVE_CASES)}")
+        """A named case (`primitive_cases.PRIMITIVE_CASES`: its initial fields and physics
+        terms) on equidistant σ layers; dt in seconds (default `suggested_dt`)."""
+        spec = get_case(case)
         grid = resolution if isinstance(resolution, Grid) else Grid.from_name(resolution, dtype)
         coords = SigmaCoordinates.equidistant(layers)
-        if case == "held_suarez":
-            fields = held_suarez_initial_fields(grid, coords)
-            return cls.from_fields(fields, grid, coords, dt, forcing=HeldSuarezForcing(), name=case)
-        if case == "moist_held_suarez":
-            physics = SimplePhysics()
-            fields = moist_fields(
-                held_suarez_initial_fields(grid, coords), grid.latitudes[:, None], coords, physics
-            )
-            return cls.from_fields(
-                fields,
-                grid,
-                coords,
-                dt,
-                forcing=MOIST_HELD_SUAREZ_FORCING,
-                physics=physics,
-                name=case,
-            )
-        lat, lon = grid.latitudes[:, None], grid.longitudes[None, :]
-        fields = jablonowski_williamson(lat, lon, coords.centers, perturbed=case != "jw_steady")
-        if case == "moist_baroclinic":
-            physics = SimplePhysics()
-            fields = moist_fields(fields, lat, coords, physics)
-            return cls.from_fields(fields, grid, coords, dt, physics=physics, name=case)
-        return cls.from_fields(fields, grid, coords, dt, name=case)
+        fields = spec.initial_fields(grid, coords)
+        return cls.from_fields(fields, grid, coords, dt, physics=spec.physics, name=case)
 
     # ------------------------------------------------------------------ SI ↔ model state
     def encode(
@@ -372,8 +231,8 @@ class PrimitiveEquationsModel(SteppedModel):
 
     def decode(self, state: PrimitiveEquationsState) -> dict[str, np.ndarray]:
         """Nodal SI fields: u, v (m s⁻¹), temperature (K) on layers; surface_pressure (Pa);
-        moist models add specific_humidity (kg kg⁻¹), and with physics precipitation_rate and
-        evaporation_rate (kg m⁻² s⁻¹, i.e. mm of water per second)."""
+        moist models add specific_humidity (kg kg⁻¹), and the physics terms the fields they
+        diagnose (the simple physics: precipitation_rate and evaporation_rate, kg m⁻² s⁻¹)."""
         s = self.scales
         u, v, t, q, tracers = jax.tree.map(lambda x: np.asarray(x, np.float64), self._nodal(state))
         t_ref = np.asarray(self.equation.reference_temperature)[:, None, None]
@@ -385,15 +244,8 @@ class PrimitiveEquationsModel(SteppedModel):
         }
         if HUMIDITY in tracers:
             fields[HUMIDITY] = tracers[HUMIDITY]
-        if self.physics is not None:
-            out = self.physics.tendencies(
-                self.grid.latitudes[:, None],
-                self.coords.centers,
-                self.coords.thickness,
-                *(fields[k] for k in ("u", "v", "temperature", HUMIDITY, "surface_pressure")),
-            )
-            fields["precipitation_rate"] = np.asarray(out.precipitation, np.float64)
-            fields["evaporation_rate"] = np.asarray(out.evaporation, np.float64)
+        for term in self.physics:
+            fields.update(term.diagnose(fields, self.grid, self.coords))
         return fields
 
     def extremes(self, state: PrimitiveEquationsState) -> dict[str, Array]:

@@ -26,12 +26,16 @@ for time steps up to ≈ 2.5 τ with the explicit Runge–Kutta stages) rather t
 one step, and the surface fluxes act on the lowest layer without RJ12's boundary-layer diffusion.
 Precipitation is therefore a pure function of the state (`precipitation_rate`), which is what a
 learned model is trained against. Everything is SI and written with `jax.numpy`.
+
+As a physics term (`physics_terms.PhysicsTerm`), `forcing(grid, coords, scales)` gives the
+tendencies in model units, reading and moistening the tracer `HUMIDITY`, and `diagnose` gives
+the precipitation and evaporation rates of a decoded state.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import jax.numpy as jnp
 import numpy as np
@@ -42,10 +46,17 @@ from ngcm_lab.constants import (
     EPSILON,
     GRAVITY,
     LATENT_HEAT_VAPORISATION,
+    P0,
     R_DRY,
     R_VAPOUR,
+    SCALES,
     VIRTUAL_FACTOR,
+    Scales,
 )
+from ngcm_lab.physics_terms import HUMIDITY, PhysicsTerm
+from ngcm_lab.primitive_equations import Forcing
+from ngcm_lab.sigma_coordinates import SigmaCoordinates
+from ngcm_lab.spherical_harmonics import Grid
 
 
 def _filled_column(q, layer_mass):
@@ -77,8 +88,11 @@ class PhysicsTendencies(NamedTuple):
 
 
 @dataclasses.dataclass(frozen=True)
-class SimplePhysics:
+class SimplePhysics(PhysicsTerm):
     """Parameters (SI) of the simple moist physics; frozen and hashable."""
+
+    needs_humidity: ClassVar[bool] = True
+    diagnosed: ClassVar[tuple[str, ...]] = ("precipitation_rate", "evaporation_rate")
 
     condensation_timescale_s: float = 3600.0
     latent_heat: float = LATENT_HEAT_VAPORISATION  # J kg⁻¹
@@ -184,3 +198,43 @@ class SimplePhysics:
             du = du.at[-1].set(-drag * u_a)
             dv = dv.at[-1].set(-drag * v_a)
         return PhysicsTendencies(du, dv, dt, dq, precipitation, evaporation)
+
+    def forcing(self, grid: Grid, coords: SigmaCoordinates, scales: Scales = SCALES) -> Forcing:
+        """`tendencies` (SI columns) as a model-unit `Forcing` on `grid`; it reads and
+        moistens the tracer `HUMIDITY`."""
+        dtype = grid.dtype
+        cos = np.asarray(grid.cos_latitude[:, None], dtype)
+        lat = np.asarray(grid.latitudes[:, None], dtype)
+        velocity = np.asarray(scales.velocity_unit, dtype)
+        seconds = np.asarray(scales.time_unit, dtype)
+
+        def apply(u_cos, v_cos, temperature, log_ps, tracers):
+            u, v = u_cos * (velocity / cos), v_cos * (velocity / cos)
+            ps = P0 * jnp.exp(log_ps)
+            out = self.tendencies(
+                lat, coords.centers, coords.thickness, u, v, temperature, tracers[HUMIDITY], ps
+            )
+            to_model = seconds * cos / velocity
+            return (
+                out.u * to_model,
+                out.v * to_model,
+                out.temperature * seconds,
+                {HUMIDITY: out.specific_humidity * seconds},
+            )
+
+        return apply
+
+    def diagnose(
+        self, fields: dict[str, np.ndarray], grid: Grid, coords: SigmaCoordinates
+    ) -> dict[str, np.ndarray]:
+        """Surface precipitation and evaporation (kg m⁻² s⁻¹) of the decoded SI `fields`."""
+        out = self.tendencies(
+            grid.latitudes[:, None],
+            coords.centers,
+            coords.thickness,
+            *(fields[k] for k in ("u", "v", "temperature", HUMIDITY, "surface_pressure")),
+        )
+        return {
+            "precipitation_rate": np.asarray(out.precipitation, np.float64),
+            "evaporation_rate": np.asarray(out.evaporation, np.float64),
+        }

@@ -10,11 +10,8 @@ import numpy as np
 import pytest
 
 from ngcm_lab.cases.jablonowski_williamson import jablonowski_williamson
-from ngcm_lab.primitive_model import (
-    HUMIDITY,
-    PrimitiveEquationsModel,
-    moist_fields,
-)
+from ngcm_lab.primitive_cases import moist_fields
+from ngcm_lab.primitive_model import HUMIDITY, PrimitiveEquationsModel
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
 from ngcm_lab.simple_physics import SimplePhysics
 from ngcm_lab.spherical_harmonics import Grid
@@ -74,7 +71,7 @@ def test_total_water_changes_by_evaporation_minus_precipitation():
     lat, lon = GRID.latitudes[:, None], GRID.longitudes[None, :]
     physics = SimplePhysics(negative_humidity_timescale_s=None)
     fields = moist_fields(jablonowski_williamson(lat, lon, COORDS.centers), lat, COORDS, physics)
-    model = PrimitiveEquationsModel.from_fields(fields, GRID, COORDS, DT, physics=physics)
+    model = PrimitiveEquationsModel.from_fields(fields, GRID, COORDS, DT, physics=(physics,))
     weights = GRID.area_weights
 
     def net_and_precipitation(state):
@@ -114,14 +111,14 @@ def test_hole_filling_keeps_humidity_nearly_positive():
     """Spectral transport of the sharp boundary-layer moisture makes q negative; without the
     column fixer 42 % of values were negative after 30 days of moist Held–Suarez at T21 L8
     (negative water 16 % of positive); with it 2.7 % and 0.07 % (measured)."""
-    from ngcm_lab.primitive_model import MOIST_HELD_SUAREZ_FORCING, held_suarez_initial_fields
+    from ngcm_lab.primitive_cases import MOIST_HELD_SUAREZ_FORCING, held_suarez_initial_fields
 
     coords = SigmaCoordinates.equidistant(8)
     physics = SimplePhysics()
     lat = GRID.latitudes[:, None]
     fields = moist_fields(held_suarez_initial_fields(GRID, coords), lat, coords, physics)
     model = PrimitiveEquationsModel.from_fields(
-        fields, GRID, coords, DT, forcing=MOIST_HELD_SUAREZ_FORCING, physics=physics
+        fields, GRID, coords, DT, physics=(MOIST_HELD_SUAREZ_FORCING, physics)
     )
     out = model.decode(model.rollout(model.initial_state, model.steps_for(30.0)))
     q = out[HUMIDITY]

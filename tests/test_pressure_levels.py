@@ -192,8 +192,8 @@ def test_model_surface_lies_on_the_data_profile(weatherbench, drop):
 
 
 def test_moisture_is_detected_and_optional(weatherbench):
-    moist = pl.model_from_pressure_levels(weatherbench, "T21", 5, physics=SimplePhysics())
-    assert moist.equation.humidity_key == "specific_humidity" and moist.physics is not None
+    moist = pl.model_from_pressure_levels(weatherbench, "T21", 5, physics=(SimplePhysics(),))
+    assert moist.equation.humidity_key == "specific_humidity" and moist.moist_physics is not None
     q = moist.decode(moist.initial_state)["specific_humidity"]
     assert 0.01 < q.max() < 0.02
     dry = pl.model_from_pressure_levels(weatherbench, "T21", 5, moist=False, time_index=-1)

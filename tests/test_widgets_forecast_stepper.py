@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from ngcm_lab.primitive_model import PRIMITIVE_CASES
+from ngcm_lab.primitive_cases import PRIMITIVE_CASES
 from ngcm_lab.widgets import ForecastStepper
 
 HOUR, DAY = 3600.0, 86400.0

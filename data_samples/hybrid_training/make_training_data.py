@@ -47,13 +47,12 @@ from ngcm_lab import experiments, xarray_io
 from ngcm_lab.cases.jablonowski_williamson import PrimitiveFields
 from ngcm_lab.constants import GRAVITY, P0, R_DRY, SECONDS_PER_DAY
 from ngcm_lab.orography import SOURCE_CREDIT, orography_on_grid
-from ngcm_lab.primitive_model import (
-    HUMIDITY,
+from ngcm_lab.primitive_cases import (
     MOIST_HELD_SUAREZ_FORCING,
-    PrimitiveEquationsModel,
     held_suarez_initial_fields,
     moist_fields,
 )
+from ngcm_lab.primitive_model import HUMIDITY, PrimitiveEquationsModel
 from ngcm_lab.regridding import conservative_regrid, gaussian_cell_edges
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
 from ngcm_lab.simple_physics import SimplePhysics
@@ -99,8 +98,7 @@ def truth_model(resolution: str, layers: int, dt_s: float | None) -> PrimitiveEq
         grid,
         coords,
         dt_s,
-        forcing=MOIST_HELD_SUAREZ_FORCING,
-        physics=physics,
+        physics=(MOIST_HELD_SUAREZ_FORCING, physics),
         name="moist_held_suarez_earth_orography",
     )
 
@@ -521,8 +519,8 @@ def main(argv: list[str] | None = None) -> None:
                 f"{coarse_grid.name} L{coords.layers} (equidistant sigma), float32, dt "
                 f"{baseline.dt_s:g} s (suggested_dt): PrimitiveEquationsModel.from_fields(fields, "
                 f"Grid.from_name('{coarse_grid.name}'), SigmaCoordinates.equidistant("
-                f"{coords.layers}), {baseline.dt_s:g}, forcing=MOIST_HELD_SUAREZ_FORCING, "
-                "physics=SimplePhysics(surface_fluxes=False)) with surface_geopotential = "
+                f"{coords.layers}), {baseline.dt_s:g}, physics=(MOIST_HELD_SUAREZ_FORCING, "
+                "SimplePhysics(surface_fluxes=False))) with surface_geopotential = "
                 "baseline_surface_geopotential: HS Newtonian cooling and condensation, but "
                 "no surface fluxes"
             ),

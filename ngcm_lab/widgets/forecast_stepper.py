@@ -20,7 +20,8 @@ import numpy as np
 from ngcm_lab.constants import SECONDS_PER_DAY
 from ngcm_lab.fields import CATALOGUE, Field
 from ngcm_lab.plotting import plot_energy_spectrum, plot_map
-from ngcm_lab.primitive_model import PRIMITIVE_CASES, PRIMITIVE_DAYS, PrimitiveEquationsModel
+from ngcm_lab.primitive_cases import PRIMITIVE_CASES, get_case
+from ngcm_lab.primitive_model import PrimitiveEquationsModel
 from ngcm_lab.widgets._common import show_figure, status_html
 from ngcm_lab.widgets._stepping import SteppingExplorer, format_time
 from ngcm_lab.widgets.resolution import ResolutionPicker, RunSettings
@@ -34,15 +35,19 @@ FIELDS: dict[str, Field] = {
 
 
 def _is_moist(case: str) -> bool:
-    """Whether a named case carries humidity (its name says so: moist_baroclinic, …)."""
-    return "moist" in case
+    """Whether a named case carries humidity (the case registry says so)."""
+    return get_case(case).moist
 
 
 def _fields_for(case: str) -> list[str]:
-    """The fields a case's `model.decode` gives (before a model exists to ask)."""
+    """The fields a case's `model.decode` gives (before a model exists to ask): the
+    prognostics, humidity if moist, then what its physics terms diagnose."""
+    spec = get_case(case)
     names = ["u", "v", "temperature", "surface_pressure"]
-    if _is_moist(case):
-        names += ["specific_humidity", "precipitation_rate", "evaporation_rate"]
+    if spec.moist:
+        names.append("specific_humidity")
+    for term in spec.physics:
+        names += [name for name in term.diagnosed if name not in names]
     return names
 
 
@@ -94,14 +99,16 @@ class ForecastStepper(SteppingExplorer):
 
         wide = {"description_width": "initial"}
         self.case = widgets.Dropdown(
-            options=[(f"{name}: {text}", name) for name, text in PRIMITIVE_CASES.items()],
+            options=[
+                (f"{name}: {spec.description}", name) for name, spec in PRIMITIVE_CASES.items()
+            ],
             value=case,
             description="Case",
             style=wide,
             layout=widgets.Layout(width="640px"),
         )
         self.run_until = widgets.FloatText(
-            value=PRIMITIVE_DAYS.get(case, 10.0),
+            value=get_case(case).days,
             description="Run until day",
             style=wide,
             layout=widgets.Layout(width="180px"),
@@ -297,7 +304,7 @@ class ForecastStepper(SteppingExplorer):
 
     def _case_changed(self, change: dict) -> None:
         case = change["new"]
-        self.run_until.value = PRIMITIVE_DAYS.get(case, 10.0)
+        self.run_until.value = get_case(case).days
         self.picker.tracers = int(_is_moist(case))
         self._set_variable_options(case)
         self._update_text()
