@@ -34,8 +34,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from ngcm_lab.checkpoints import CHECKPOINT
-from ngcm_lab.constants import CP_DRY
-from ngcm_lab.diagnostics import global_mean_column_integral
 from ngcm_lab.errors import InputError
 from ngcm_lab.evaluation_levels import level_scores, level_summary, training_climatology
 from ngcm_lab.experiments import (
@@ -47,6 +45,7 @@ from ngcm_lab.experiments import (
     oracle_model,
 )
 from ngcm_lab.fields import CATALOGUE
+from ngcm_lab.free_runs import column_budget
 from ngcm_lab.hybrid_model import HybridModel, HybridState
 from ngcm_lab.initialisation import surface_pressure_tendency
 from ngcm_lab.losses import nodal_prediction
@@ -214,13 +213,6 @@ def column_heating_response(
     withheld physics at `states`, and its change per kelvin when every column is warmed
     uniformly by `warmings_k`. A surface flux restores (its heating falls as the air warms);
     a network without that response lets a free run drift."""
-    grid, coords = hybrid.grid, hybrid.dycore.coords
-    thickness = coords.thickness
-
-    def heating(rate, state) -> float:
-        ps = hybrid.dycore.decode(state.dynamics)["surface_pressure"]
-        return CP_DRY * float(global_mean_column_integral(rate, ps, thickness, grid.area_weights))
-
     rows = {"network": [], "withheld": []}
     for warming in warmings_k:
         network, withheld = [], []
@@ -228,9 +220,10 @@ def column_heating_response(
             state = dataclasses.replace(
                 state, dynamics=hybrid.dycore.warmed(state.dynamics, warming)
             )
-            learned, gap = _learned_and_withheld(hybrid, oracle, params, state)
-            network.append(heating(learned["temperature"], state))
-            withheld.append(heating(gap["temperature"], state))
+            own = column_budget(hybrid, params, state)["heating_W_m2"]
+            restored = column_budget(oracle, params, state)["heating_W_m2"]
+            network.append(own["network"])
+            withheld.append(restored["physics"] - own["physics"])
         rows["network"].append(np.mean(network))
         rows["withheld"].append(np.mean(withheld))
     base = warmings_k.index(0.0) if 0.0 in warmings_k else 0
