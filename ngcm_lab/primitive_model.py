@@ -217,6 +217,63 @@ class PrimitiveEquationsModel(SteppedModel):
             state, temperature_variation=state.temperature_variation + uniform
         )
 
+    def zero_perturbation(self) -> dict[str, Array]:
+        """Zero nodal increments of u, v, temperature `(L, nlat, nlon)` and surface_pressure
+        `(nlat, nlon)`: the full argument of `perturbed`, e.g. to differentiate against."""
+        grid, layers = self.grid, self.coords.layers
+        zeros = jnp.zeros((layers, *grid.nodal_shape), grid.dtype)
+        surface = jnp.zeros(grid.nodal_shape, grid.dtype)
+        return {"u": zeros, "v": zeros, "temperature": zeros, "surface_pressure": surface}
+
+    def perturbed(
+        self, state: PrimitiveEquationsState, delta: dict[str, Array]
+    ) -> PrimitiveEquationsState:
+        """`state` plus nodal SI increments `delta` (keys of `zero_perturbation`; missing ones
+        are zero), encoded as `encode` does (traceable): u, v → ζ, δ; T and
+        ln(p_s + δp_s) − ln p_s to truncated spherical harmonics, p_s the state's own."""
+        unknown = set(delta) - {"u", "v", "temperature", "surface_pressure"}
+        if unknown:
+            raise ValueError(
+                f"unknown perturbation {sorted(unknown)}; valid: u, v, temperature, "
+                "surface_pressure"
+            )
+        delta = {**self.zero_perturbation(), **delta}
+        grid, s = self.grid, self.scales
+        d_vort, d_div = grid.vort_div_from_uv(
+            s.nondim_velocity(delta["u"]), s.nondim_velocity(delta["v"])
+        )
+        ps = P0 * jnp.exp(grid.to_nodal(state.log_surface_pressure))
+        d_log_ps = jnp.log1p(delta["surface_pressure"] / ps)
+        modal = grid.truncate(
+            grid.to_modal(jnp.concatenate([delta["temperature"], d_log_ps[None]]))
+        )
+        return dataclasses.replace(
+            state,
+            vorticity=state.vorticity + d_vort,
+            divergence=state.divergence + d_div,
+            temperature_variation=state.temperature_variation + modal[:-1],
+            log_surface_pressure=state.log_surface_pressure + modal[-1],
+        )
+
+    def point_value(self, state: PrimitiveEquationsState, variable: str, index: Array) -> Array:
+        """SI value of u, v, temperature (layer k) or surface_pressure at grid point (j, i),
+        `index = [k, j, i]` (k unused for surface_pressure); traceable, `index` may be traced."""
+        grid = self.grid
+        k, j, i = index[0], index[1], index[2]
+        if variable in ("u", "v"):
+            u, v = grid.uv_from_vort_div(state.vorticity[k], state.divergence[k])
+            nodal = self.scales.dim_velocity(u if variable == "u" else v)
+        elif variable == "temperature":
+            t_ref = jnp.asarray(self.equation.reference_temperature, grid.dtype)
+            nodal = grid.to_nodal(state.temperature_variation[k]) + t_ref[k]
+        elif variable == "surface_pressure":
+            nodal = P0 * jnp.exp(grid.to_nodal(state.log_surface_pressure))
+        else:
+            raise ValueError(
+                f"unknown variable {variable!r}; valid: u, v, temperature, surface_pressure"
+            )
+        return nodal[j, i]
+
     @functools.cached_property
     def _nodal(self) -> Callable:
         def nodal(state: PrimitiveEquationsState):

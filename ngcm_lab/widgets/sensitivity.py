@@ -5,11 +5,10 @@ of a `PrimitiveEquationsModel` — and the explorer computes, with one reverse-m
 `jax.grad` through `model.rollout(state, N)` (the *adjoint* of the model), its derivative with
 respect to every initial grid-point value of u, v, T on every layer and of p_s.
 
-What is shown. The initial state is perturbed on the grid, X₀ + δX, and the perturbation is
-transformed to spectral space the way the model encodes fields (u, v → ζ, δ; T and
-ln(p_s + δp_s) → spherical harmonics, truncated). With J the target and g_j = ∂J/∂(δX_j) the
-gradient at grid point j (area fraction w_j of the sphere), a small perturbation changes the
-target by δJ ≈ Σ_j g_j δX_j. The map shows the *sensitivity density*
+What is shown. The initial state is perturbed on the grid, X₀ + δX (`model.perturbed`: the
+increments encoded as the model encodes fields). With J the target (`model.point_value`) and
+g_j = ∂J/∂(δX_j) the gradient at grid point j (area fraction w_j of the sphere), a small
+perturbation changes the target by δJ ≈ Σ_j g_j δX_j. The map shows the *sensitivity density*
 
     S_j = g_j / (w_j · 4πa²) · 10¹² m²,
 
@@ -19,8 +18,8 @@ target's units per initial-field unit per 10⁶ km², e.g. "hPa per (K over 10�
 in hPa. The sensitivity is linear: it predicts the response to small perturbations, and
 `response()` compares that prediction with the actual (nonlinear) change.
 
-No physics here: only the model's own rollout, its grid transforms and its unit scales. The
-point value is read at the nearest grid point. Every control is also a method (`compute`,
+No physics here: only the model's own `perturbed`, `rollout` and `point_value`. The point
+value is read at the nearest grid point. Every control is also a method (`compute`,
 `select_initial`, `set_target`); errors go to the status line. The first computation for a
 target variable and lead time compiles the adjoint (tens of seconds at T21); moving the point or
 changing the level reuses it. ``compute(blocking=False)`` runs in a background thread and the
@@ -29,7 +28,7 @@ Cancel button discards its result (JAX cannot stop a computation half-way).
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import html
 import threading
 import time
@@ -43,7 +42,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ngcm_lab.constants import P0
+from ngcm_lab.fields import CATALOGUE, Field
+from ngcm_lab.forecast import whole_steps
 from ngcm_lab.plotting import plot_map
 from ngcm_lab.widgets._common import (
     ReportsErrors,
@@ -54,22 +54,17 @@ from ngcm_lab.widgets._common import (
 )
 
 PATCH_AREA_M2 = 1.0e12  # 10⁶ km²
-
-
-@dataclasses.dataclass(frozen=True)
-class _Quantity:
-    label: str
-    scale: float  # SI → display
-    units: str
-
-
-QUANTITIES: dict[str, _Quantity] = {
-    "u": _Quantity("zonal wind u", 1.0, "m s⁻¹"),
-    "v": _Quantity("meridional wind v", 1.0, "m s⁻¹"),
-    "temperature": _Quantity("temperature T", 1.0, "K"),
-    "surface_pressure": _Quantity("surface pressure pₛ", 0.01, "hPa"),
+QUANTITIES: dict[str, Field] = {
+    name: CATALOGUE[name] for name in ("u", "v", "temperature", "surface_pressure")
 }
 SURFACE = ("surface_pressure",)
+STAR = {"marker": "*", "color": "k", "markersize": 12, "markerfacecolor": "yellow"}  # the target
+
+
+def _known(name: str) -> str:
+    if name not in QUANTITIES:
+        raise ValueError(f"unknown variable {name!r}; valid: {', '.join(QUANTITIES)}")
+    return name
 
 
 class SensitivityExplorer(ReportsErrors):
@@ -102,16 +97,13 @@ class SensitivityExplorer(ReportsErrors):
         initial_level: float = 0.85,
         compute: bool = True,
     ) -> None:
-        for name in (variable, initial_variable):
-            if name not in QUANTITIES:
-                raise ValueError(f"unknown variable {name!r}; valid: {', '.join(QUANTITIES)}")
+        _known(variable), _known(initial_variable)
         self.model = model
         self.state = model.initial_state if state is None else state
         grid = model.grid
         self.sigma = np.asarray(model.coords.centers)
         self._lat = np.degrees(grid.latitudes)
         self._lon = np.degrees(grid.longitudes)
-        self._ps0 = model.decode(self.state)["surface_pressure"]
         area = np.asarray(grid.area_weights) * 4.0 * np.pi * model.scales.radius**2
         self._per_patch = PATCH_AREA_M2 / area
         self._cache: dict[tuple[str, int], Callable] = {}
@@ -148,18 +140,15 @@ class SensitivityExplorer(ReportsErrors):
         self.level = widgets.Dropdown(
             options=levels, value=self._nearest(level), description="at", style=wide
         )
-        self.lat = widgets.FloatText(
-            value=float(lat), description="lat", style=wide, layout=widgets.Layout(width="130px")
-        )
-        self.lon = widgets.FloatText(
-            value=float(lon), description="lon", style=wide, layout=widgets.Layout(width="130px")
-        )
-        self.hours = widgets.FloatText(
-            value=float(hours),
-            description="after (hours)",
-            style=wide,
-            layout=widgets.Layout(width="170px"),
-        )
+
+        def number(value: float, description: str, width: str = "130px") -> widgets.FloatText:
+            layout = widgets.Layout(width=width)
+            return widgets.FloatText(
+                float(value), description=description, style=wide, layout=layout
+            )
+
+        self.lat, self.lon = number(lat, "lat"), number(lon, "lon")
+        self.hours = number(hours, "after (hours)", "170px")
         self.compute_button = widgets.Button(
             description="Compute", icon="calculator", button_style="primary"
         )
@@ -182,17 +171,11 @@ class SensitivityExplorer(ReportsErrors):
             control.observe(self._initial_changed, names="value")
         for control in (self.variable, self.level, self.lat, self.lon, self.hours):
             control.observe(lambda _: self._update_text(), names="value")
+        buttons = [self.compute_button, self.cancel_button]
         self.widget = widgets.VBox(
             [
                 widgets.HBox([self.variable, self.level, self.lat, self.lon, self.hours]),
-                widgets.HBox(
-                    [
-                        self.initial_variable,
-                        self.initial_level,
-                        self.compute_button,
-                        self.cancel_button,
-                    ]
-                ),
+                widgets.HBox([self.initial_variable, self.initial_level, *buttons]),
                 self.status,
                 self.output,
             ]
@@ -261,17 +244,16 @@ class SensitivityExplorer(ReportsErrors):
             self.status.value = status_html("cancelled: the result will be discarded")
 
     def wait(self, timeout: float | None = None) -> None:
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
+        if self._thread is not None:
+            self._thread.join(timeout)
 
     def select_initial(self, variable: str | None = None, level: float | None = None) -> bool:
         """Show the sensitivity to another initial field or level (no recomputation)."""
         self.last_error = None
-        if variable is not None and variable not in QUANTITIES:
-            self._show_error(
-                ValueError(f"unknown variable {variable!r}; valid: {', '.join(QUANTITIES)}")
-            )
+        try:
+            variable = variable if variable is None else _known(variable)
+        except ValueError as err:
+            self._show_error(err)
             return False
         self._quiet = True
         try:
@@ -293,18 +275,20 @@ class SensitivityExplorer(ReportsErrors):
             raise ValueError("no sensitivity yet: press Compute")
         variable, n, (k, j, i) = self._target
         index = jnp.asarray([k, j, i], jnp.int32)  # as in `_compute`: no recompilation
-        full = self._zero_perturbation()
-        for name, values in perturbation.items():
-            if name not in full:
-                raise ValueError(f"unknown variable {name!r}; valid: {', '.join(full)}")
-            full[name] = jnp.asarray(np.broadcast_to(values, full[name].shape), full[name].dtype)
+        zero = self.model.zero_perturbation()
+        for name in perturbation:
+            _known(name)
+        full = {
+            name: jnp.asarray(np.broadcast_to(perturbation.get(name, 0.0), z.shape), z.dtype)
+            for name, z in zero.items()
+        }
         predicted = sum(
             float(np.sum(self.gradient[name] * np.asarray(full[name], np.float64))) for name in full
         )
         function = self._function(variable, n)  # reused: a forward-only version would compile
-        base = float(function(self._zero_perturbation(), self.state, index)[0][0])
+        base = float(function(zero, self.state, index)[0][0])
         actual = float(function(full, self.state, index)[0][0]) - base
-        scale = QUANTITIES[variable].scale
+        scale = QUANTITIES[variable].display_scale
         return predicted * scale, actual * scale
 
     def redraw(self) -> bool:
@@ -314,12 +298,11 @@ class SensitivityExplorer(ReportsErrors):
         try:
             name = self.initial_variable.value
             k = int(self.initial_level.value)
-            values = self.sensitivity[name]
-            field = values if name in SURFACE else values[k]
+            field = self._on_level(self.sensitivity[name], name, k)
             target_var, n, (kt, j, i) = self._target
             tq, iq = QUANTITIES[target_var], QUANTITIES[name]
-            units = f"{tq.units} per ({iq.units} over 10⁶ km²)"
-            where = "" if name in SURFACE else f" at σ = {self.sigma[k]:.2f}"
+            units = f"{tq.display_units} per ({iq.display_units} over 10⁶ km²)"
+            where = self._where(name, k)
             import cartopy.crs as ccrs
 
             plot_map(
@@ -331,28 +314,19 @@ class SensitivityExplorer(ReportsErrors):
                 units=units,
                 title=f"sensitivity to initial {iq.label}{where}",
             )
-            target_where = "" if target_var in SURFACE else f" at σ = {self.sigma[kt]:.2f}"
-            final = self.final_fields[target_var]
-            final = final if target_var in SURFACE else final[kt]
+            target_where = self._where(target_var, kt)
+            final = self._on_level(self.final_fields[target_var], target_var, kt)
             plot_map(
-                final * tq.scale,
+                final * tq.display_scale,
                 self._lat,
                 self._lon,
                 ax=self._target_ax,
                 symmetric=target_var in ("u", "v"),
-                units=tq.units,
+                units=tq.display_units,
                 title=f"target: {tq.label}{target_where} after {self._hours_text(n)}",
             )
             for ax in (self._map_ax, self._target_ax):
-                ax.plot(
-                    self._lon[i],
-                    self._lat[j],
-                    marker="*",
-                    color="k",
-                    markersize=12,
-                    markerfacecolor="yellow",
-                    transform=ccrs.PlateCarree(),
-                )
+                ax.plot(self._lon[i], self._lat[j], transform=ccrs.PlateCarree(), **STAR)
             show_figure(self.output, self.figure)
         except Exception as err:
             self._show_error(err)
@@ -365,79 +339,34 @@ class SensitivityExplorer(ReportsErrors):
     def _nearest(self, sigma: float) -> int:
         return int(np.argmin(np.abs(self.sigma - float(sigma))))
 
+    @staticmethod
+    def _on_level(values: np.ndarray, variable: str, k: int) -> np.ndarray:
+        return values if variable in SURFACE else values[k]
+
+    def _where(self, variable: str, k: int) -> str:
+        return "" if variable in SURFACE else f" at σ = {self.sigma[k]:.2f}"
+
     def _hours_text(self, n: int) -> str:
         return f"{n * self.model.dt_s / 3600.0:g} h ({n} steps)"
 
     def _target_spec(self) -> tuple[str, int, tuple[int, int, int]]:
         """(variable, steps, (level, j, i)) of the target; ValueError with the reason."""
         hours = float(self.hours.value)
-        dt = self.model.dt_s
-        n = hours * 3600.0 / dt
-        if not (np.isfinite(n) and n >= 1 - 1e-9 and abs(n - round(n)) < 1e-6):
-            raise ValueError(
-                f"the lead time must be a positive whole number of {dt:g} s time steps; "
-                f"{hours:g} hours is not"
-            )
+        n = whole_steps(hours * 3600.0, self.model.dt_s, f"a lead time of {hours:g} hours")
+        if n < 1:
+            raise ValueError(f"the lead time must be a positive whole number of steps, not {n}")
         j, i = nearest_column(self.lat.value, self.lon.value, self._lat, self._lon)
-        return self.variable.value, int(round(n)), (int(self.level.value), j, i)
-
-    def _zero_perturbation(self) -> dict[str, jax.Array]:
-        grid, layers = self.model.grid, self.model.coords.layers
-        zeros = jnp.zeros((layers, *grid.nodal_shape), grid.dtype)
-        return {
-            "u": zeros,
-            "v": zeros,
-            "temperature": zeros,
-            "surface_pressure": jnp.zeros(grid.nodal_shape, grid.dtype),
-        }
-
-    def _perturbed(self, state: Any, delta: dict[str, jax.Array]) -> Any:
-        """The initial state plus a grid-point perturbation in SI (encoded like model.encode)."""
-        model = self.model
-        grid, s = model.grid, model.scales
-        d_vort, d_div = grid.vort_div_from_uv(
-            s.nondim_velocity(delta["u"]), s.nondim_velocity(delta["v"])
-        )
-        ps0 = jnp.asarray(self._ps0, grid.dtype)
-        modal = grid.truncate(
-            grid.to_modal(
-                jnp.concatenate(
-                    [delta["temperature"], jnp.log1p(delta["surface_pressure"] / ps0)[None]]
-                )
-            )
-        )
-        return dataclasses.replace(
-            state,
-            vorticity=state.vorticity + d_vort,
-            divergence=state.divergence + d_div,
-            temperature_variation=state.temperature_variation + modal[:-1],
-            log_surface_pressure=state.log_surface_pressure + modal[-1],
-        )
-
-    def _point_value(self, variable: str, state: Any, index: jax.Array) -> jax.Array:
-        """The target in SI at grid point (j, i) of layer k (index = [k, j, i]), traceable."""
-        model = self.model
-        grid, s = model.grid, model.scales
-        k, j, i = index[0], index[1], index[2]
-        if variable in ("u", "v"):
-            u, v = grid.uv_from_vort_div(state.vorticity[k], state.divergence[k])
-            nodal = s.dim_velocity(u if variable == "u" else v)
-        elif variable == "temperature":
-            t_ref = jnp.asarray(model.equation.reference_temperature, grid.dtype)
-            nodal = grid.to_nodal(state.temperature_variation[k]) + t_ref[k]
-        else:
-            nodal = P0 * jnp.exp(grid.to_nodal(state.log_surface_pressure))
-        return nodal[j, i]
+        return self.variable.value, n, (int(self.level.value), j, i)
 
     def _function(self, variable: str, n: int) -> Callable:
         """Jitted ``(delta, state, index) -> ((J, final state), ∂J/∂delta)`` for a variable and
         lead time (one compilation gives the value, the final state and the gradient)."""
-        key = (variable, n)
+        key, model = (variable, n), self.model
         if key not in self._cache:
 
             def target(delta, state, index):
-                final = self.model.rollout(self._perturbed(state, delta), n)
-                return self._point_value(variable, final, index), final
+                final = model.rollout(model.perturbed(state, delta), n)
+                return model.point_value(final, variable, index), final
 
             self._cache[key] = jax.jit(jax.value_and_grad(target, has_aux=True))
         return self._cache[key]
@@ -448,7 +377,7 @@ class SensitivityExplorer(ReportsErrors):
         try:
             grad_fn = self._function(variable, n)
             index = jnp.asarray([k, j, i], jnp.int32)
-            (value, final), grad = grad_fn(self._zero_perturbation(), self.state, index)
+            (value, final), grad = grad_fn(self.model.zero_perturbation(), self.state, index)
             gradient = {name: np.asarray(g, np.float64) for name, g in grad.items()}
             final_fields = self.model.decode(final)
         except Exception as err:
@@ -460,11 +389,11 @@ class SensitivityExplorer(ReportsErrors):
             self._set_busy(False)
             self.status.value = status_html("cancelled: the result was discarded")
             return False
-        scale = QUANTITIES[variable].scale
-        sensitivity = {}
-        for name, g in gradient.items():
-            per_unit = g / QUANTITIES[name].scale  # per display unit of the initial field
-            sensitivity[name] = per_unit * self._per_patch * scale
+        scale = QUANTITIES[variable].display_scale
+        sensitivity = {  # per display unit of the initial field, per patch, in display units
+            name: g / QUANTITIES[name].display_scale * self._per_patch * scale
+            for name, g in gradient.items()
+        }
         self.gradient, self.sensitivity = gradient, sensitivity
         self.value = float(value) * scale
         self.final_fields = final_fields
@@ -500,22 +429,20 @@ class SensitivityExplorer(ReportsErrors):
         if self._target is not None and self.value is not None:
             variable, n, (k, j, i) = self._target
             q = QUANTITIES[variable]
-            where = "" if variable in SURFACE else f" at σ = {self.sigma[k]:.2f}"
+            where = self._where(variable, k)
             parts.append(
                 f"<b>target:</b> {html.escape(q.label)}{where} at "
                 f"{format_lat_lon(self._lat[j], self._lon[i])} (nearest grid point) after "
-                f"{self._hours_text(n)} = {self.value:.5g} {q.units}"
+                f"{self._hours_text(n)} = {self.value:.5g} {q.display_units}"
             )
             if self.field is not None:
                 parts.append(
                     f"map range {np.min(self.field):.3g} to {np.max(self.field):.3g}; computed "
                     f"in {self._elapsed:.1f} s"
                 )
-            try:
+            with contextlib.suppress(ValueError):
                 if self._target_spec() != self._target:
                     parts.append("<i>Target changed: press Compute.</i>")
-            except ValueError:
-                pass
         elif not self._busy:
             parts.append("Choose a target and press Compute.")
         text = "<br>".join(parts)
