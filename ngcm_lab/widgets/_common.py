@@ -116,7 +116,18 @@ def estimate_text(resolution: str, dt_s: float, seconds_per_step: float | None =
     return text
 
 
-class ReportsErrors:
+class Shown:
+    """A front end that shows as its `widget` box when it is a cell's last expression."""
+
+    widget: Any
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+
+class ReportsErrors(Shown):
     """For a widget with a status line: `_show_error` puts an exception's one-line text in
     `last_error` and refreshes the line (`_update_text`); `_guard(action)` runs a button's
     action so that a mistake shows there instead of as a traceback."""

@@ -87,11 +87,6 @@ class SteppingExplorer(ReportsErrors):
         """Called with each new measurement of the step's wall time."""
 
     # ---------------------------------------------------------------------------- display
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
-
     # ------------------------------------------------------------------------- properties
     @property
     def state(self) -> Any:

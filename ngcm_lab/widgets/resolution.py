@@ -42,6 +42,7 @@ import numpy as np
 from ngcm_lab.constants import EARTH_RADIUS, SECONDS_PER_DAY
 from ngcm_lab.spherical_harmonics import RESOLUTIONS, Grid, resolution_names
 from ngcm_lab.widgets._common import (
+    Shown,
     error_text,
     physical_memory_mb,
     resolution_label,
@@ -143,7 +144,7 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.2g} h"
 
 
-class ResolutionPicker:
+class ResolutionPicker(Shown):
     """Truncation, σ layers, time step and output interval, with a cost estimate shown first.
 
     Display it as the last expression of a cell. Attributes (ipywidgets): ``resolution``,
@@ -238,11 +239,6 @@ class ResolutionPicker:
             ]
         )
         self._changed()
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
 
     # ------------------------------------------------------------------------- the choice
     @property

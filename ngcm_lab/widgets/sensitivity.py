@@ -185,11 +185,6 @@ class SensitivityExplorer(ReportsErrors):
         if compute:
             self.compute()
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
-
     # ------------------------------------------------------------------------- actions
     def set_target(
         self,

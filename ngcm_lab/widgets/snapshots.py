@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from ngcm_lab.plotting import LAT_NAMES, LON_NAMES, plot_map
-from ngcm_lab.widgets._common import show_figure, status_html
+from ngcm_lab.widgets._common import Shown, show_figure, status_html
 from ngcm_lab.widgets._stepping import format_time
 
 # Friendlier display units for a few SI units (presentation only).
@@ -38,7 +38,7 @@ def _spatial_names(dataset: Any) -> tuple[str, str]:
     return lat, lon
 
 
-class SnapshotViewer:
+class SnapshotViewer(Shown):
     """Browse a trajectory dataset: time slider (and Play), variable and σ-level choices, a map.
 
     ``variable`` names the field shown first and ``level`` the σ value whose nearest layer is
@@ -141,11 +141,6 @@ class SnapshotViewer:
         self.select(variable, level, time_index=time_index)
 
     # ----------------------------------------------------------------------------- display
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
-
     @property
     def time_index(self) -> int:
         """Index along `time` of the snapshot shown."""

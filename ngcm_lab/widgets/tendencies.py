@@ -149,11 +149,6 @@ class TendencyExplorer(ReportsErrors):
         )
         self.set_state(self.state)
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
-
     # ------------------------------------------------------------------------- actions
     def set_state(self, state: Any, params: Any = None) -> bool:
         """Recompute the tendencies for a new state (and parameters) and redraw."""

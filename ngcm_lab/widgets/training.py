@@ -40,10 +40,10 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ngcm_lab.widgets._common import error_text, show_figure, status_html
+from ngcm_lab.widgets._common import Shown, error_text, show_figure, status_html
 
 
-class TrainingDashboard:
+class TrainingDashboard(Shown):
     """Live loss curve, curriculum stage, learning rate and checkpoint status of a training loop.
 
     Attributes: ``history`` (dict of lists: step, loss, rollout_steps, learning_rate),
@@ -92,11 +92,6 @@ class TrainingDashboard:
         )
         self._update_text()
         self.redraw()
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
 
     # -------------------------------------------------------------------------- protocol
     @property
