@@ -66,6 +66,7 @@ from ngcm_lab.orography import analysis, smoothing_factors, synthesis
 from ngcm_lab.physics_terms import PhysicsTerm
 from ngcm_lab.primitive_model import PrimitiveEquationsModel
 from ngcm_lab.reanalysis import check_plausible
+from ngcm_lab.reanalysis_units import COORDINATE_ATTRS, VARIABLES
 from ngcm_lab.regridding import from_model_grid, to_model_grid
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
 from ngcm_lab.spherical_harmonics import Grid
@@ -86,22 +87,6 @@ U, V, T, Z, Q = (
 )
 PS, ZS = "surface_pressure", "geopotential_at_surface"
 _DIMS = ("latitude", "longitude", "level")
-
-# Canonical attributes (as `open_reanalysis` writes them) of the variables produced here.
-_ATTRS = {
-    U: ("eastward_wind", "m s-1"),
-    V: ("northward_wind", "m s-1"),
-    T: ("air_temperature", "K"),
-    Z: ("geopotential", "m2 s-2"),
-    Q: ("specific_humidity", "kg kg-1"),
-    PS: ("surface_air_pressure", "Pa"),
-    ZS: ("surface_geopotential", "m2 s-2"),
-}
-_COORD_ATTRS = {
-    "level": {"standard_name": "air_pressure", "units": "hPa", "positive": "down"},
-    "latitude": {"standard_name": "latitude", "units": "degrees_north"},
-    "longitude": {"standard_name": "longitude", "units": "degrees_east"},
-}
 
 
 # ------------------------------------------------------------------------------ data → model
@@ -410,17 +395,9 @@ def state_to_pressure_levels(
         da = xr.DataArray(values.astype(dtype), dims=dims)
         if time is not None and n != ZS:
             da = da.expand_dims(time=[np.datetime64(time, "ns")])
-        standard_name, units = _ATTRS[n]
-        da.attrs = {
-            "standard_name": standard_name,
-            "long_name": n.replace("_", " "),
-            "units": units,
-        }
+        da.attrs = VARIABLES[n].attrs  # as open_reanalysis writes them
         data_vars[n] = da
-    coords = {
-        "level": ("level", levels, _COORD_ATTRS["level"]),
-        "latitude": ("latitude", lat_deg, _COORD_ATTRS["latitude"]),
-        "longitude": ("longitude", lon_deg, _COORD_ATTRS["longitude"]),
-    }
+    values = {"level": levels, "latitude": lat_deg, "longitude": lon_deg}
+    coords = {name: (name, values[name], dict(COORDINATE_ATTRS[name])) for name in values}
     attrs = {"source": f"ngcm_lab {model.grid.name} L{model.coords.layers} state"}
     return xr.Dataset(data_vars, coords, attrs)

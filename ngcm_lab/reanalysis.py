@@ -54,6 +54,7 @@ import xarray as xr
 
 from ngcm_lab.reanalysis_units import (
     CANONICAL_VARIABLES,
+    COORDINATE_ATTRS,
     DATASET_PASSED_IN,
     PRESSURE_PA,
     VARIABLES,
@@ -99,16 +100,6 @@ _COORDINATES = {
     "level": (("level", "plev", "pressure_level", "isobaricInhPa", "lev"), "air_pressure"),
     "latitude": (("latitude", "lat"), "latitude"),
     "longitude": (("longitude", "lon"), "longitude"),
-}
-_COORD_ATTRS = {
-    "level": {
-        "standard_name": "air_pressure",
-        "long_name": "pressure level",
-        "units": "hPa",
-        "positive": "down",
-    },
-    "latitude": {"standard_name": "latitude", "long_name": "latitude", "units": "degrees_north"},
-    "longitude": {"standard_name": "longitude", "long_name": "longitude", "units": "degrees_east"},
 }
 _STORAGE_DEFAULTS = {
     "gs://": {"token": "anon"},
@@ -166,9 +157,7 @@ def open_reanalysis(
         spec = VARIABLES[name]
         out[name] = conversions[name](out[name])  # lazy; float32 stays float32
         out[name].attrs = {
-            "standard_name": spec.standard_name,
-            "long_name": spec.name.replace("_", " "),
-            "units": spec.units,
+            **spec.attrs,
             "source_variable": source_name,
             "source_units": str(ds[source_name].attrs["units"]),
         }
@@ -451,7 +440,7 @@ def _orient_horizontal(ds: xr.Dataset, label: str) -> xr.Dataset:
         latitude=("latitude", ds["latitude"].values.astype(np.float64)),
         longitude=("longitude", unique),
     )
-    for name, attrs in _COORD_ATTRS.items():
+    for name, attrs in COORDINATE_ATTRS.items():
         if name in ds.coords:
             ds[name].attrs = dict(attrs)
     return ds

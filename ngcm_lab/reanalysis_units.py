@@ -118,6 +118,16 @@ class Variable:
     def standard_name(self) -> str:
         return self.sources[0].standard_name
 
+    @property
+    def attrs(self) -> dict[str, str]:
+        """The CF attributes of the canonical variable (what `open_reanalysis` and
+        `pressure_levels.state_to_pressure_levels` write)."""
+        return {
+            "standard_name": self.standard_name,
+            "long_name": self.name.replace("_", " "),
+            "units": self.units,
+        }
+
 
 def _var(name: str, kind: str, units: str, *sources: Source) -> tuple[str, Variable]:
     return name, Variable(name, kind, units, sources)
@@ -161,6 +171,17 @@ VARIABLES = dict(
     )
 )
 CANONICAL_VARIABLES = tuple(VARIABLES)
+# CF attributes of the canonical coordinates.
+COORDINATE_ATTRS = {
+    "level": {
+        "standard_name": "air_pressure",
+        "long_name": "pressure level",
+        "units": "hPa",
+        "positive": "down",
+    },
+    "latitude": {"standard_name": "latitude", "long_name": "latitude", "units": "degrees_north"},
+    "longitude": {"standard_name": "longitude", "long_name": "longitude", "units": "degrees_east"},
+}
 
 
 # ------------------------------------------------------------------------------ plausibility

@@ -216,6 +216,10 @@ def test_state_to_pressure_levels_schema_and_reuse(weatherbench):
     assert out[pl.PS].dims == ("time", "latitude", "longitude")
     assert out[pl.ZS].dims == ("latitude", "longitude")
     assert out[pl.Z].attrs["units"] == "m2 s-2" and out["level"].attrs["units"] == "hPa"
+    # The attributes open_reanalysis writes (less the source's names and units).
+    for name in [*out.data_vars, "level", "latitude", "longitude"]:
+        assert weatherbench[name].attrs.items() >= out[name].attrs.items(), name
+    assert out["level"].attrs == weatherbench["level"].attrs
     assert out["time"].values[0] == time
     # Canonical, so it builds a model again and p_s survives (measured 8.3 Pa: regridding from
     # the Gaussian centres, with edges midway between them, is not quite the identity).
