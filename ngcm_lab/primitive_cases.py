@@ -89,14 +89,19 @@ class PrimitiveCase:
       initial_fields: `(grid, coords) -> PrimitiveFields`, nodal SI fields on the σ layers.
       physics: the physics terms of its model (`physics_terms.PhysicsTerm`), summed in order.
       days: default forecast length in days (CLI `forecast`, the stepper widget).
-      moist: whether its fields carry specific humidity (before a model exists to ask).
     """
 
     description: str
     initial_fields: Callable[[Grid, SigmaCoordinates], PrimitiveFields]
     physics: tuple[PhysicsTerm, ...] = ()
     days: float = 10.0
-    moist: bool = False
+
+    @property
+    def moist(self) -> bool:
+        """Whether its fields carry specific humidity (before a model exists to ask): exactly
+        when one of its physics terms reads water vapour (`needs_humidity`). A case carries
+        humidity only for physics that uses it, so this cannot disagree with its terms."""
+        return any(term.needs_humidity for term in self.physics)
 
 
 # Default lengths: JW06 judge the steady state over 30 days and show the wave breaking around
@@ -123,14 +128,12 @@ PRIMITIVE_CASES: dict[str, PrimitiveCase] = {
         _moist_baroclinic_fields,
         physics=(SimplePhysics(),),
         days=10.0,
-        moist=True,
     ),
     "moist_held_suarez": PrimitiveCase(
         "Held–Suarez relaxation + simple moist physics (bulk drag, no Rayleigh)",
         _moist_held_suarez_fields,
         physics=(MOIST_HELD_SUAREZ_FORCING, SimplePhysics()),
         days=100.0,
-        moist=True,
     ),
 }
 
