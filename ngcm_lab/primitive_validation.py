@@ -1,4 +1,5 @@
-"""Primitive-equation test cases as pass/fail checks (see `validation` for the result type).
+"""Primitive-equation test cases as pass/fail checks (listed, with the shallow-water ones, in the
+one registry `validation.CHECKS`; the result type is `validation_result.ValidationResult`).
 
 Jablonowski & Williamson (2006, QJRMS 132:2943) steady state and baroclinic wave, and the
 Held & Suarez (1994, BAMS 75:1825) spin-up. Thresholds are argued in each docstring.
@@ -143,10 +144,3 @@ def held_suarez_spinup(resolution: str, dtype: Any, progress: bool) -> Validatio
         thresholds,
         {"days": 150.0, "dt_s": model.dt_s, "layers": 10},
     )
-
-
-CHECKS = {
-    "jw_steady": jw_steady,
-    "jablonowski_williamson": jablonowski_williamson,
-    "held_suarez_spinup": held_suarez_spinup,
-}

@@ -1,4 +1,5 @@
-"""Published shallow-water test cases as pass/fail checks with argued thresholds.
+"""Published shallow-water test cases as pass/fail checks with argued thresholds, and `CHECKS`,
+the one registry of every validation case (the primitive-equation ones in `primitive_validation`).
 
 Each check runs the model, measures the errors the literature uses, and compares them with a
 threshold whose reasoning is written next to it. Error norms follow Williamson et al. (1992, §4):
@@ -16,7 +17,7 @@ import jax
 import numpy as np
 import xarray as xr
 
-from ngcm_lab import cases
+from ngcm_lab import cases, primitive_validation
 from ngcm_lab.models import ShallowWaterModel
 from ngcm_lab.paths import data_samples_dir
 from ngcm_lab.spherical_harmonics import Grid
@@ -290,6 +291,8 @@ def _galewsky(resolution: str, dtype: Any, progress: bool) -> ValidationResult:
     )
 
 
+# The one registry of validation cases, shallow-water and primitive-equation (their checks in
+# `primitive_validation`): `ngcm-lab validate` lists and runs them from here.
 CHECKS: dict[str, Check] = {
     "williamson2": Check(
         "Williamson TC2 steady geostrophic flow: error at round-off", "T42", _williamson2
@@ -306,26 +309,19 @@ CHECKS: dict[str, Check] = {
     "jw_steady": Check(
         "Jablonowski–Williamson steady state: zonal and steady for 30 days (12 σ layers)",
         "T21",
-        lambda *args: _primitive("jw_steady", *args),
+        primitive_validation.jw_steady,
     ),
     "jablonowski_williamson": Check(
         "Jablonowski–Williamson baroclinic wave: minimum p_s days 7–9 (20 σ layers)",
         "T42",
-        lambda *args: _primitive("jablonowski_williamson", *args),
+        primitive_validation.jablonowski_williamson,
     ),
     "held_suarez_spinup": Check(
         "Held–Suarez spin-up: symmetric mid-latitude jets, trades, dry-mass drift (10 layers)",
         "T21",
-        lambda *args: _primitive("held_suarez_spinup", *args),
+        primitive_validation.held_suarez_spinup,
     ),
 }
-
-
-def _primitive(case: str, resolution: str, dtype: Any, progress: bool) -> ValidationResult:
-    """Primitive-equation checks live in their own module (imported only when run)."""
-    from ngcm_lab import primitive_validation
-
-    return primitive_validation.CHECKS[case](resolution, dtype, progress)
 
 
 def case_names() -> list[str]:

@@ -5,7 +5,7 @@ import jax
 import numpy as np
 import pytest
 
-from ngcm_lab import validation
+from ngcm_lab import primitive_validation, validation
 
 
 def test_williamson2_float64_is_round_off():
@@ -44,6 +44,20 @@ def test_galewsky_steady_unperturbed_rolls_up_perturbed_and_keeps_pv_bound():
 def test_unknown_case_lists_valid_cases():
     with pytest.raises(ValueError, match="williamson2, williamson5, williamson6, galewsky"):
         validation.validate("williamson3")
+
+
+def test_one_registry_names_every_case_and_the_function_that_runs_it():
+    """`ngcm-lab validate --list` reads this one dict, shallow-water and primitive cases alike."""
+    assert validation.case_names() == [
+        "williamson2",
+        "williamson5",
+        "williamson6",
+        "galewsky",
+        "jw_steady",
+        "jablonowski_williamson",
+        "held_suarez_spinup",
+    ]
+    assert validation.CHECKS["jw_steady"].run is primitive_validation.jw_steady
 
 
 def test_unknown_resolution_is_rejected_before_running():
