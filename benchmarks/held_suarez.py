@@ -4,43 +4,38 @@ Both models integrate the Held & Suarez (1994) dry dynamical-core test (Newtonia
 T_eq, Rayleigh drag below σ = 0.7, no orography) on equidistant σ levels, at the same spectral
 truncation, Gaussian grid, number of layers, time step and floating-point precision, in the same
 process. Each model's step (SIL3 IMEX Runge–Kutta + exponential filter) is fused into one jitted
-``lax.scan`` of ``--nsteps`` steps. The first call (trace + compile + run) is timed separately;
+``lax.scan`` of ``nsteps`` steps. The first call (trace + compile + run) is timed separately;
 then the timed calls of the two models are interleaved, one call of each per round, for
-``--repeats`` rounds, so background load on a shared machine hits both alike. XLA's static
+``repeats`` rounds, so background load on a shared machine hits both alike. XLA's static
 memory figures (temp / argument / output bytes) and per-step cost figures of each compiled
 rollout are reported next to the timings.
 
-Usage::
-
-    python benchmarks/held_suarez.py [--resolutions T42 TL63] [--layers 24 32] [--repeats 5]
-                                     [--nsteps 20] [--dinosaur-impls real] [--output PATH]
-
-``--resolutions`` and ``--layers`` are paired element by element (T42 with 24 layers, TL63 with
-32). Speed ratios (``ngcm_lab / dinosaur``; > 1 means ngcm_lab is faster) are only meaningful
-between numbers measured in the same run on the same machine.
+Run it through ``python -m benchmarks --only held_suarez`` (`run` is this section). Speed ratios
+(``ngcm_lab / dinosaur``; > 1 means ngcm_lab is faster) are only meaningful between numbers
+measured in the same run on the same machine.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import json
-import os
-import platform
-import sys
-from pathlib import Path
 from typing import Any
 
 import jax
 import numpy as np
-from _timing import SECONDS_PER_DAY, Rollout, time_interleaved
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_OUTPUT = REPO_ROOT / "benchmarks" / "results" / "held_suarez.json"
+from ._timing import (
+    SECONDS_PER_DAY,
+    Built,
+    Rollout,
+    all_finite,
+    dinosaur_key,
+    ratio,
+    side_by_side,
+)
 
-RESOLUTIONS = ("T42", "TL63")  # Gaussian grids 128 x 64 in both models
-DEFAULT_LAYERS = (24, 32)
+CASES = (("T42", 24), ("TL63", 32))  # (resolution, layers); Gaussian grids 128 x 64 in both
 DT_SECONDS = 600.0
+NSTEPS = 20  # steps per timed call
 
 # Dinosaur, as in its Held–Suarez notebook (notebooks/held_suarez.ipynb, Dinosaur 1.5.x):
 # isothermal rest atmosphere (T = T_ref = 288 K), p_s = 1000 hPa plus a 50 hPa wave-number-4
@@ -54,10 +49,6 @@ DINOSAUR_FILTER_TAU = 0.0087504  # in Dinosaur's time unit 1 / (2 Omega), i.e. 6
 DINOSAUR_FILTER_ORDER = 1.5
 DINOSAUR_FILTER_CUTOFF = 0.8
 DINOSAUR_IMPLS = ("real", "fast")
-
-
-def all_finite(state: Any) -> bool:
-    return all(bool(np.isfinite(np.asarray(x)).all()) for x in jax.tree_util.tree_leaves(state))
 
 
 def state_bytes(state: Any) -> int:
@@ -81,7 +72,9 @@ def field_summary(u, v, temperature, surface_pressure) -> dict[str, float]:
 # ---------------------------------------------------------------------------------------------
 
 
-def build_dinosaur(resolution: str, layers: int, dt: float, impl: str = "real") -> dict[str, Any]:
+def build_dinosaur(
+    resolution: str, layers: int, dt: float, nsteps: int, impl: str = "real"
+) -> Built:
     """Dinosaur's dry primitive equations with Held–Suarez forcing, as its notebook builds them.
 
     ``PrimitiveEquations`` (= ``PrimitiveEquationsSigma``) on
@@ -179,7 +172,7 @@ def build_dinosaur(resolution: str, layers: int, dt: float, impl: str = "real") 
             "for k = n / (N + 1) > cutoff, n = total wavenumber",
         },
     }
-    return {"step": step, "initial_state": initial_state, "summary": summary, "config": config}
+    return Rollout(step, initial_state, nsteps, dt), model_report(summary, config)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -187,10 +180,8 @@ def build_dinosaur(resolution: str, layers: int, dt: float, impl: str = "real") 
 # ---------------------------------------------------------------------------------------------
 
 
-def build_ngcm_lab(resolution: str, layers: int, dt: float, dtype: Any) -> dict[str, Any]:
+def build_ngcm_lab(resolution: str, layers: int, dt: float, nsteps: int, dtype: Any) -> Built:
     """ngcm_lab's Held–Suarez case, exactly as ``PrimitiveEquationsModel.from_case`` builds it."""
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
     from ngcm_lab.primitive_model import PrimitiveEquationsModel
 
     model = PrimitiveEquationsModel.from_case(
@@ -219,12 +210,7 @@ def build_ngcm_lab(resolution: str, layers: int, dt: float, dtype: Any) -> dict[
         "integrator": "imex_rk_sil3, Held-Suarez forcing inside the explicit terms",
         "filters": filters,
     }
-    return {
-        "step": model.step,
-        "initial_state": model.initial_state,
-        "summary": summary,
-        "config": config,
-    }
+    return Rollout(model.step, model.initial_state, nsteps, dt), model_report(summary, config)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -232,31 +218,27 @@ def build_ngcm_lab(resolution: str, layers: int, dt: float, dtype: Any) -> dict[
 # ---------------------------------------------------------------------------------------------
 
 
-def model_report(rollout: Rollout, built: dict[str, Any], label: str) -> dict[str, Any]:
-    timing = rollout.timing()
-    finite = all_finite(rollout.state)
-    after_days = rollout.steps_taken * rollout.dt_seconds / SECONDS_PER_DAY
-    print(
-        f"  {label}: {'finite' if finite else 'NOT FINITE'} after {rollout.steps_taken} steps "
-        f"({after_days:.3f} days); {timing.steps_per_second:.2f} steps/s",
-        file=sys.stderr,
-    )
-    result: dict[str, Any] = {
-        **timing.as_dict(),
-        "simulated_days_per_wall_hour": timing.simulated_days_per_second * 3600.0,
-        "run_times_s": timing.run_times_s,
-        **rollout.compiled_stats(),
-        "state_bytes": state_bytes(rollout.state),
-        "state_dtype": str(np.asarray(jax.tree_util.tree_leaves(rollout.state)[0]).dtype),
-        "check": {
-            "after_steps": rollout.steps_taken,
-            "after_days": after_days,
-            "finite": finite,
-            **(built["summary"](rollout.state) if finite else {}),
-        },
-        "configuration": built["config"],
-    }
-    return result
+def model_report(summary, config: dict[str, Any]):
+    """The report of one model after its timed calls: XLA figures, a check and its setup."""
+
+    def report(rollout: Rollout) -> dict[str, Any]:
+        finite = all_finite(rollout.state)
+        timing = rollout.timing()
+        return {
+            "simulated_days_per_wall_hour": timing.simulated_days_per_second * 3600.0,
+            **rollout.compiled_stats(),
+            "state_bytes": state_bytes(rollout.state),
+            "state_dtype": str(np.asarray(jax.tree_util.tree_leaves(rollout.state)[0]).dtype),
+            "check": {
+                "after_steps": rollout.steps_taken,
+                "after_days": rollout.steps_taken * rollout.dt_seconds / SECONDS_PER_DAY,
+                "finite": finite,
+                **(summary(rollout.state) if finite else {}),
+            },
+            "configuration": config,
+        }
+
+    return report
 
 
 RATIO_KEYS = (
@@ -270,14 +252,11 @@ RATIO_KEYS = (
 
 
 def ratios(numerator: dict[str, Any], denominator: dict[str, Any]) -> dict[str, float | None]:
-    out: dict[str, float | None] = {}
-    for key in RATIO_KEYS:
-        a, b = numerator.get(key), denominator.get(key)
-        numbers = isinstance(a, int | float) and isinstance(b, int | float)
-        out[key] = a / b if numbers and b else None
+    out = {key: ratio(numerator.get(key), denominator.get(key)) for key in RATIO_KEYS}
     # Speed ratio from each model's fastest call: less sensitive to background load.
-    a, b = numerator.get("min_run_s"), denominator.get("min_run_s")
-    out["steps_per_second_best_run"] = b / a if a and b else None
+    out["steps_per_second_best_run"] = ratio(
+        denominator.get("min_run_s"), numerator.get("min_run_s")
+    )
     return out
 
 
@@ -286,107 +265,47 @@ def benchmark_case(
     layers: int,
     nsteps: int,
     repeats: int,
-    dtype: Any,
-    dinosaur_impls: list[str],
+    dtype: Any = np.float32,
+    dinosaur_impls: tuple[str, ...] = ("real",),
+    with_dinosaur: bool = True,
 ) -> dict[str, Any]:
+    """Both models at one resolution and number of layers, timed interleaved."""
+    builders: dict[str, Any] = {
+        "ngcm_lab": lambda: build_ngcm_lab(resolution, layers, DT_SECONDS, nsteps, dtype),
+    }
+    for impl in dinosaur_impls:
+        builders[dinosaur_key(impl)] = (
+            (lambda impl=impl: build_dinosaur(resolution, layers, DT_SECONDS, nsteps, impl))
+            if with_dinosaur
+            else None
+        )
     entry: dict[str, Any] = {
         "resolution": resolution,
         "layers": layers,
         "dt_s": DT_SECONDS,
         "nsteps_per_run": nsteps,
+        **side_by_side(builders, repeats),
     }
-    models: dict[str, tuple[Rollout, dict[str, Any]]] = {}
-    try:
-        built = build_ngcm_lab(resolution, layers, DT_SECONDS, dtype)
-        models["ngcm_lab"] = (
-            Rollout(built["step"], built["initial_state"], nsteps, DT_SECONDS),
-            built,
-        )
-    except Exception as error:  # report Dinosaur's figures even if ngcm_lab is broken
-        entry["ngcm_lab"] = {"error": f"{type(error).__name__}: {error}"}
     for impl in dinosaur_impls:
-        key = "dinosaur" if impl == "real" else f"dinosaur_{impl}"
-        built = build_dinosaur(resolution, layers, DT_SECONDS, impl)
-        models[key] = (Rollout(built["step"], built["initial_state"], nsteps, DT_SECONDS), built)
-
-    print(f"{resolution} L{layers}: compiling {', '.join(models)}", file=sys.stderr)
-    time_interleaved([rollout for rollout, _ in models.values()], repeats)
-    for key, (rollout, built) in models.items():
-        entry[key] = model_report(rollout, built, key)
-
-    for impl in dinosaur_impls:
-        key = "dinosaur" if impl == "real" else f"dinosaur_{impl}"
-        if "steps_per_second" in entry.get("ngcm_lab", {}):
-            entry[f"ratio_ngcm_lab_over_{key}"] = ratios(entry["ngcm_lab"], entry[key])
-        else:
-            entry[f"ratio_ngcm_lab_over_{key}"] = None
+        key = dinosaur_key(impl)
+        entry[f"ratio_ngcm_lab_over_{key}"] = ratios(entry["ngcm_lab"], entry[key])
     return entry
 
 
-def environment() -> dict[str, Any]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        dinosaur_version = version("dinosaur")
-    except PackageNotFoundError:
-        dinosaur_version = None
+def run(
+    cases: tuple[tuple[str, int], ...] = CASES,
+    nsteps: int = NSTEPS,
+    repeats: int = 5,
+    dinosaur_impls: tuple[str, ...] = ("real",),
+    with_dinosaur: bool = True,
+) -> dict[str, Any]:
+    """The Held–Suarez section: every (resolution, layers) case, both models side by side."""
     return {
-        "jax": jax.__version__,
-        "dinosaur": dinosaur_version,
-        "backend": jax.default_backend(),
-        "devices": [str(d) for d in jax.devices()],
-        "cpu_count": os.cpu_count(),
-        "machine": platform.machine(),
-        "processor": platform.processor(),
-        "python": platform.python_version(),
-        # Other processes competing for the CPU make timings noisy; record how busy it was.
-        "load_average_1_5_15_min": list(os.getloadavg()),
-    }
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--resolutions", nargs="+", default=list(RESOLUTIONS), choices=list(RESOLUTIONS)
-    )
-    parser.add_argument(
-        "--layers",
-        nargs="+",
-        type=int,
-        default=None,
-        help="σ layers, one per resolution (default: 24 for T42, 32 for TL63)",
-    )
-    parser.add_argument("--repeats", type=int, default=5, help="timed calls per model")
-    parser.add_argument("--nsteps", type=int, default=20, help="steps fused into one call")
-    parser.add_argument(
-        "--dinosaur-impls",
-        nargs="+",
-        default=["real"],
-        choices=list(DINOSAUR_IMPLS),
-        help="Dinosaur spherical-harmonic implementations: real=RealSphericalHarmonics "
-        "(the default of dinosaur.spherical_harmonic.Grid), fast=FastSphericalHarmonics",
-    )
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
-    args = parser.parse_args(argv)
-    if args.layers is None:
-        defaults = dict(zip(RESOLUTIONS, DEFAULT_LAYERS, strict=True))
-        args.layers = [defaults[r] for r in args.resolutions]
-    if len(args.layers) != len(args.resolutions):
-        parser.error("give one --layers value per --resolutions entry")
-    if args.repeats < 1 or args.nsteps < 1:
-        parser.error("--repeats and --nsteps must be at least 1")
-    return args
-
-
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    args = parse_args(argv)
-    dtype = np.float32
-    report: dict[str, Any] = {
         "benchmark": "Held & Suarez (1994) dry dynamical core, equidistant sigma levels, "
         "no orography",
         "precision": "float32",
-        "repeats": args.repeats,
-        "nsteps_per_run": args.nsteps,
+        "repeats": repeats,
+        "nsteps_per_run": nsteps,
         "timing": "jitted lax.scan of nsteps steps per call; first call (trace + compile + run) "
         "timed alone; then the models' timed calls interleaved, one of each per round; median "
         "over repeats; ratio = ngcm_lab / dinosaur",
@@ -394,21 +313,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "temp = scratch of one call, argument / output = state in and out; not a measured peak",
         "cost": "XLA HLO cost analysis of the compiled rollout; the scan body is counted once, "
         "so figures are per step",
-        "environment": environment(),
-        "results": {},
+        "results": {
+            f"{resolution}_L{layers}": benchmark_case(
+                resolution, layers, nsteps, repeats, np.float32, dinosaur_impls, with_dinosaur
+            )
+            for resolution, layers in cases
+        },
     }
-    for resolution, layers in zip(args.resolutions, args.layers, strict=True):
-        report["results"][f"{resolution}_L{layers}"] = benchmark_case(
-            resolution, layers, args.nsteps, args.repeats, dtype, args.dinosaur_impls
-        )
-    report["environment"]["load_average_1_5_15_min_at_end"] = list(os.getloadavg())
-
-    text = json.dumps(report, indent=2)
-    print(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text + "\n")
-    return report
-
-
-if __name__ == "__main__":
-    main()

@@ -3,40 +3,35 @@
 Both models integrate Williamson et al. (1992) test case 2 (steady, nonlinear, geostrophically
 balanced zonal flow, flow angle alpha = 0) at the same resolution, time step and floating-point
 precision, in the same process. For each model a ``jax.lax.scan`` of ``nsteps`` steps is jitted
-once; the first call (tracing + compilation + one run) is timed separately, then the median of
-``--repeats`` further calls is reported as steps per second and simulated days per wall second.
+once; the first call (tracing + compilation + one run) is timed separately, then the models'
+timed calls are interleaved for ``repeats`` rounds and the median and minimum are reported.
 
-Usage::
-
-    python benchmarks/shallow_water.py [--resolutions T42 T85] [--x64] [--repeats 5]
-                                       [--output PATH]
-
-Speed ratios (``ngcm_lab / dinosaur`` steps per second; > 1 means ngcm_lab is faster) are only
+Run it through ``python -m benchmarks --only shallow_water`` (`run` is this section). Speed
+ratios (``ngcm_lab / dinosaur`` steps per second; > 1 means ngcm_lab is faster) are only
 meaningful between numbers measured in the same run on the same machine.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import platform
-import sys
-from pathlib import Path
 from typing import Any
 
 import jax
 import numpy as np
-from _timing import time_stepper
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_OUTPUT = REPO_ROOT / "benchmarks" / "results" / "shallow_water.json"
+from ._timing import (
+    SECONDS_PER_DAY,
+    Built,
+    Rollout,
+    all_finite,
+    dinosaur_key,
+    ratio,
+    side_by_side,
+)
 
 # Williamson et al. (1992), test case 2, in SI units.
 EARTH_RADIUS = 6.37122e6  # m
 OMEGA = 7.292e-5  # s^-1
 GRAVITY = 9.80616  # m s^-2
-SECONDS_PER_DAY = 86400.0
 U0 = 2.0 * np.pi * EARTH_RADIUS / (12.0 * SECONDS_PER_DAY)  # m s^-1, ~38.6
 GH0 = 2.94e4  # m^2 s^-2
 
@@ -54,11 +49,9 @@ DINOSAUR_FILTER_TAU = 0.010938  # in Dinosaur's time unit 1 / (2 Omega), i.e. 75
 DINOSAUR_FILTER_ORDER = 18
 DINOSAUR_FILTER_CUTOFF = 0.0
 
-Pytree = Any
-
 
 # ---------------------------------------------------------------------------------------------
-# Checks shared by every model (timing helpers: _timing.py)
+# Check shared by both models (timing helpers: _timing.py)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -69,19 +62,13 @@ def modal_drift(initial: Any, final: Any) -> float:
     return float(np.max(np.abs(final - initial)) / np.max(np.abs(initial)))
 
 
-def all_finite(state: Pytree) -> bool:
-    return all(bool(np.isfinite(np.asarray(x)).all()) for x in jax.tree_util.tree_leaves(state))
-
-
 # ---------------------------------------------------------------------------------------------
 # Dinosaur 1.5.1
 # ---------------------------------------------------------------------------------------------
 
 
-def time_dinosaur(
-    resolution: str, dt: float, nsteps: int, repeats: int, impl: str = "real"
-) -> dict[str, Any]:
-    """Benchmarks Dinosaur's single-layer shallow-water model on Williamson TC2.
+def build_dinosaur(resolution: str, dt: float, nsteps: int, impl: str = "real") -> Built:
+    """Dinosaur's single-layer shallow-water model on Williamson TC2.
 
     Setup (as in dinosaur/shallow_water_test.py): ``ShallowWaterEquations`` on a one-layer
     ``CoordinateSystem``, no orography, unit density, ``imex_rk_sil3`` stepping and
@@ -142,38 +129,41 @@ def time_dinosaur(
         ],
     )
 
-    timing, final_state, total_steps = time_stepper(step, initial_state, nsteps, repeats, dt)
+    def report(rollout: Rollout) -> dict[str, Any]:
+        final_state = rollout.state
+        final_geopotential = (
+            np.asarray(grid.to_nodal(final_state.potential))[0] + reference_potential
+        )
+        height_error = np.max(np.abs(final_geopotential - exact_geopotential)) / np.max(
+            np.abs(exact_geopotential)
+        )
+        return {
+            "implementation": impl_class.__name__,
+            "state_dtype": str(np.asarray(final_state.potential).dtype),
+            "steady_state_check": {
+                "after_steps": rollout.steps_taken,
+                "after_days": rollout.steps_taken * dt / SECONDS_PER_DAY,
+                "finite": all_finite(final_state),
+                # Williamson's l_inf height error: max|h - h_exact| / max|h_exact|.
+                "max_rel_height_error": float(height_error),
+                "modal_height_perturbation_drift": modal_drift(
+                    initial_state.potential, final_state.potential
+                ),
+            },
+            "filter": {
+                "kind": "exponential_step_filter (runge_kutta_step_filter of exponential_filter)",
+                "tau_nondim": DINOSAUR_FILTER_TAU,
+                "tau_s": float(specs.dimensionalize(DINOSAUR_FILTER_TAU, u.s).magnitude),
+                "attenuation_per_step": float(dt_nondim / DINOSAUR_FILTER_TAU),
+                "order": DINOSAUR_FILTER_ORDER,
+                "cutoff": DINOSAUR_FILTER_CUTOFF,
+                "factor_per_step": "exp(-attenuation * (n / (N + 1)) ** (2 * order)), "
+                "n = total wavenumber",
+            },
+            "integrator": "imex_rk_sil3",
+        }
 
-    final_geopotential = np.asarray(grid.to_nodal(final_state.potential))[0] + reference_potential
-    height_error = np.max(np.abs(final_geopotential - exact_geopotential)) / np.max(
-        np.abs(exact_geopotential)
-    )
-    return {
-        "implementation": impl_class.__name__,
-        **timing.as_dict(),
-        "state_dtype": str(np.asarray(final_state.potential).dtype),
-        "steady_state_check": {
-            "after_steps": total_steps,
-            "after_days": total_steps * dt / SECONDS_PER_DAY,
-            "finite": all_finite(final_state),
-            # Williamson's l_inf height error: max|h - h_exact| / max|h_exact|.
-            "max_rel_height_error": float(height_error),
-            "modal_height_perturbation_drift": modal_drift(
-                initial_state.potential, final_state.potential
-            ),
-        },
-        "filter": {
-            "kind": "exponential_step_filter (runge_kutta_step_filter of exponential_filter)",
-            "tau_nondim": DINOSAUR_FILTER_TAU,
-            "tau_s": float(specs.dimensionalize(DINOSAUR_FILTER_TAU, u.s).magnitude),
-            "attenuation_per_step": float(dt_nondim / DINOSAUR_FILTER_TAU),
-            "order": DINOSAUR_FILTER_ORDER,
-            "cutoff": DINOSAUR_FILTER_CUTOFF,
-            "factor_per_step": "exp(-attenuation * (n / (N + 1)) ** (2 * order)), "
-            "n = total wavenumber",
-        },
-        "integrator": "imex_rk_sil3",
-    }
+    return Rollout(step, initial_state, nsteps, dt), report
 
 
 # ---------------------------------------------------------------------------------------------
@@ -181,40 +171,28 @@ def time_dinosaur(
 # ---------------------------------------------------------------------------------------------
 
 
-def time_ngcm_lab(
-    resolution: str, dt: float, nsteps: int, dtype: Any, repeats: int = 5
-) -> dict[str, Any]:
-    """Benchmarks ngcm_lab's shallow-water model on Williamson TC2.
+def build_ngcm_lab(resolution: str, dt: float, nsteps: int, dtype: Any) -> Built:
+    """ngcm_lab's shallow-water model on Williamson TC2 (``ShallowWaterModel.from_case``)."""
+    from ngcm_lab.models import ShallowWaterModel
 
-    Returns ``{"error": ...}`` instead of raising if ngcm_lab cannot be imported or its model
-    cannot be built, so that the Dinosaur figures are still reported.
-    """
-    try:
-        if str(REPO_ROOT) not in sys.path:
-            sys.path.insert(0, str(REPO_ROOT))
-        from ngcm_lab.models import ShallowWaterModel
+    model = ShallowWaterModel.from_case("williamson2", resolution=resolution, dt=dt, dtype=dtype)
+    initial_state = model.initial_state
 
-        model = ShallowWaterModel.from_case(
-            "williamson2", resolution=resolution, dt=dt, dtype=dtype
-        )
-        initial_state = model.initial_state
-        step = model.step
-    except Exception as error:  # any failure here means "not available yet"
-        return {"error": f"{type(error).__name__}: {error}"}
+    def report(rollout: Rollout) -> dict[str, Any]:
+        final_state = rollout.state
+        return {
+            "state_dtype": str(np.asarray(final_state.height).dtype),
+            "steady_state_check": {
+                "after_steps": rollout.steps_taken,
+                "after_days": rollout.steps_taken * dt / SECONDS_PER_DAY,
+                "finite": all_finite(final_state),
+                "modal_height_perturbation_drift": modal_drift(
+                    initial_state.height, final_state.height
+                ),
+            },
+        }
 
-    timing, final_state, total_steps = time_stepper(step, initial_state, nsteps, repeats, dt)
-    result: dict[str, Any] = {**timing.as_dict()}
-    check: dict[str, Any] = {
-        "after_steps": total_steps,
-        "after_days": total_steps * dt / SECONDS_PER_DAY,
-        "finite": all_finite(final_state),
-    }
-    height = getattr(initial_state, "height", None)
-    if height is not None:
-        result["state_dtype"] = str(np.asarray(final_state.height).dtype)
-        check["modal_height_perturbation_drift"] = modal_drift(height, final_state.height)
-    result["steady_state_check"] = check
-    return result
+    return Rollout(model.step, initial_state, nsteps, dt), report
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,97 +201,65 @@ def time_ngcm_lab(
 
 
 def benchmark_resolution(
-    resolution: str, repeats: int, dtype: Any, dinosaur_impls: list[str]
+    resolution: str,
+    repeats: int,
+    dtype: Any = np.float32,
+    dinosaur_impls: tuple[str, ...] = ("real",),
+    with_dinosaur: bool = True,
+    nsteps: int | None = None,
 ) -> dict[str, Any]:
+    """Both models at one resolution, timed interleaved; ``nsteps`` overrides the steps per
+    call (default: the resolution's). Without Dinosaur its entries say they were not run."""
     spec = RESOLUTIONS[resolution]
-    dt, nsteps = spec["dt"], spec["nsteps"]
+    dt = spec["dt"]
+    nsteps = spec["nsteps"] if nsteps is None else nsteps
+    builders: dict[str, Any] = {
+        "ngcm_lab": lambda: build_ngcm_lab(resolution, dt, nsteps, dtype),
+    }
+    for impl in dinosaur_impls:
+        builders[dinosaur_key(impl)] = (
+            (lambda impl=impl: build_dinosaur(resolution, dt, nsteps, impl))
+            if with_dinosaur
+            else None
+        )
     entry: dict[str, Any] = {
         "grid_nlon_x_nlat": "{}x{}".format(*spec["grid"]),
         "dt_s": dt,
         "nsteps_per_run": nsteps,
+        **side_by_side(builders, repeats),
     }
+    ngcm = entry["ngcm_lab"]
     for impl in dinosaur_impls:
-        key = "dinosaur" if impl == "real" else f"dinosaur_{impl}"
-        entry[key] = time_dinosaur(resolution, dt, nsteps, repeats, impl)
-    entry["ngcm_lab"] = time_ngcm_lab(resolution, dt, nsteps, dtype, repeats)
-
-    ngcm_speed = entry["ngcm_lab"].get("steps_per_second")
-    for impl in dinosaur_impls:
-        key = "dinosaur" if impl == "real" else f"dinosaur_{impl}"
-        ratio = ngcm_speed / entry[key]["steps_per_second"] if ngcm_speed else None
-        entry[f"ratio_ngcm_lab_over_{key}"] = ratio
+        other = entry[dinosaur_key(impl)]
+        entry[f"ratio_ngcm_lab_over_{dinosaur_key(impl)}"] = {
+            "steps_per_second": ratio(ngcm.get("steps_per_second"), other.get("steps_per_second")),
+            # From each model's fastest call: less sensitive to background load.
+            "steps_per_second_best_run": ratio(other.get("min_run_s"), ngcm.get("min_run_s")),
+        }
     return entry
 
 
-def environment() -> dict[str, Any]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        dinosaur_version = version("dinosaur")
-    except PackageNotFoundError:
-        dinosaur_version = None
+def run(
+    resolutions: tuple[str, ...] = tuple(RESOLUTIONS),
+    repeats: int = 5,
+    dtype: Any = np.float32,
+    dinosaur_impls: tuple[str, ...] = ("real",),
+    with_dinosaur: bool = True,
+    nsteps: int | None = None,
+) -> dict[str, Any]:
+    """The shallow-water section: every resolution, both models side by side. float64 needs
+    ``jax.config.update("jax_enable_x64", True)`` before anything else."""
     return {
-        "jax": jax.__version__,
-        "dinosaur": dinosaur_version,
-        "backend": jax.default_backend(),
-        "devices": [str(d) for d in jax.devices()],
-        "cpu_count": os.cpu_count(),
-        "machine": platform.machine(),
-        "processor": platform.processor(),
-        "python": platform.python_version(),
-        # Other processes competing for the CPU make timings noisy; record how busy it was.
-        "load_average_1_5_15_min": list(os.getloadavg()),
-    }
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--resolutions", nargs="+", default=list(RESOLUTIONS), choices=list(RESOLUTIONS)
-    )
-    parser.add_argument("--x64", action="store_true", help="run in float64 (default float32)")
-    parser.add_argument("--repeats", type=int, default=5, help="timed calls after compilation")
-    parser.add_argument(
-        "--dinosaur-impls",
-        nargs="+",
-        default=list(DINOSAUR_IMPLS),
-        choices=list(DINOSAUR_IMPLS),
-        help="Dinosaur spherical-harmonic implementations: real=RealSphericalHarmonics "
-        "(default of dinosaur.spherical_harmonic.Grid), fast=FastSphericalHarmonics",
-    )
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
-    args = parser.parse_args(argv)
-    if args.repeats < 1:
-        parser.error("--repeats must be at least 1")
-    return args
-
-
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    args = parse_args(argv)
-    jax.config.update("jax_enable_x64", args.x64)
-    import jax.numpy as jnp
-
-    dtype = jnp.float64 if args.x64 else jnp.float32
-    report: dict[str, Any] = {
         "benchmark": "shallow water, Williamson (1992) test case 2, alpha = 0",
-        "precision": "float64" if args.x64 else "float32",
-        "repeats": args.repeats,
-        "timing": "jitted lax.scan of nsteps steps; median over repeats after a first "
-        "(trace + compile + run) call; ratio = ngcm_lab / dinosaur steps per second",
-        "environment": environment(),
-        "results": {},
+        "precision": np.dtype(dtype).name,
+        "repeats": repeats,
+        "timing": "jitted lax.scan of nsteps steps; first call (trace + compile + run) timed "
+        "alone, then the models' calls interleaved, one of each per round; median over repeats; "
+        "ratio = ngcm_lab / dinosaur steps per second",
+        "results": {
+            resolution: benchmark_resolution(
+                resolution, repeats, dtype, dinosaur_impls, with_dinosaur, nsteps
+            )
+            for resolution in resolutions
+        },
     }
-    for resolution in args.resolutions:
-        report["results"][resolution] = benchmark_resolution(
-            resolution, args.repeats, dtype, args.dinosaur_impls
-        )
-
-    text = json.dumps(report, indent=2)
-    print(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text + "\n")
-    return report
-
-
-if __name__ == "__main__":
-    main()
