@@ -292,6 +292,7 @@ CONFIGS: dict[str, TrainingConfig] = {
     ),
 }
 
+
 def fast(config: TrainingConfig) -> TrainingConfig:
     """A few-minute version of `config`: rollouts capped at 24 h, a tenth of the updates."""
     stages = [(min(h, 24.0), max(2, n // 10)) for h, n in config.curriculum]
