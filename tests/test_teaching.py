@@ -1,0 +1,96 @@
+"""The exercise self-checks: a right answer passes, a wrong one fails with a hint, and input that
+is not a number gets one line instead of an exception."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ngcm_lab import teaching
+
+
+def verdict(capsys) -> str:
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1, out  # one line
+    return out
+
+
+def test_round_trip_float64(capsys):
+    assert teaching.check_round_trip_float64(3e-15)
+    assert verdict(capsys).startswith("✓")
+    assert not teaching.check_round_trip_float64(1.8e-7)
+    assert "jax_enable_x64" in verdict(capsys)
+
+
+def test_orography_slope(capsys):
+    reference = teaching.orography_spectral_slope("T85")
+    assert -4 < reference < -1  # a power law, shallower than a smooth field's
+    assert teaching.check_orography_slope(reference + 0.2)
+    verdict(capsys)
+    assert not teaching.check_orography_slope(-reference)
+    assert "negative" in verdict(capsys)
+
+
+def test_gibbs_overshoot(capsys):
+    reference = teaching.gibbs_overshoot(42)
+    assert 0.08 < reference < 0.15
+    assert teaching.check_gibbs_overshoot(np.float32(reference), 42)
+    verdict(capsys)
+    assert not teaching.check_gibbs_overshoot(100 * reference, 42)
+    assert "fraction" in verdict(capsys)
+    assert not teaching.check_gibbs_overshoot(0.02, 42)
+    assert "Hint" in verdict(capsys)
+
+
+def test_courant_number(capsys):
+    assert teaching.check_courant_number(100 * 42 * 3600 / 6.371e6, 100, 42, 3600)
+    verdict(capsys)
+    assert not teaching.check_courant_number(0.5, 100, 42, 3600)
+    assert "Hint" in verdict(capsys)
+
+
+def test_rossby_haurwitz_phase_speed(capsys):
+    reference = teaching.rossby_haurwitz_reference_speed()
+    assert 10.5 < reference < 12.0  # slower than the nondivergent 12.2° per day
+    assert teaching.check_rossby_haurwitz_phase_speed(reference - 0.05)
+    verdict(capsys)
+    assert not teaching.check_rossby_haurwitz_phase_speed(12.2)
+    assert "nondivergent" in verdict(capsys)
+
+
+def test_jablonowski_williamson(capsys):
+    assert teaching.check_jw_minimum_surface_pressure(947.5, 42)
+    verdict(capsys)
+    assert not teaching.check_jw_minimum_surface_pressure(990.0, 42)
+    assert "Hint" in verdict(capsys)
+    assert not teaching.check_jw_minimum_surface_pressure(94750.0, 42)
+    assert "hPa" in verdict(capsys)
+    assert teaching.check_jw_steady_eddy_wind(1e-13)
+    verdict(capsys)
+    assert not teaching.check_jw_steady_eddy_wind(2.0)
+    assert "Hint" in verdict(capsys)
+
+
+def test_eddy_heat_flux_peak(capsys):
+    reference = teaching.eddy_heat_flux_peak_latitude()
+    assert 25 < reference < 55
+    assert teaching.check_eddy_heat_flux_peak(-reference)  # the southern peak counts too
+    verdict(capsys)
+    assert not teaching.check_eddy_heat_flux_peak(reference + 30)
+    assert "Hint" in verdict(capsys)
+
+
+def test_acc_without_climatology(capsys):
+    reference = teaching.acc_without_climatology()
+    assert reference > 0.99
+    assert teaching.check_acc_without_climatology(reference)
+    verdict(capsys)
+    assert not teaching.check_acc_without_climatology(0.6)
+    assert "climatology=0" in verdict(capsys)
+
+
+@pytest.mark.parametrize("bad", ["0.1", None, [1.0, 2.0], float("nan"), True])
+def test_bad_input_is_one_line(capsys, bad):
+    assert teaching.check_round_trip_float64(bad) is False
+    out = verdict(capsys)
+    assert out.startswith("check_round_trip_float64:"), out
