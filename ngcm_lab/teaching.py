@@ -231,33 +231,27 @@ def check_jw_minimum_surface_pressure(hpa, truncation: int) -> bool:
     """Exercise 3.1: the minimum surface pressure (hPa) at day 9 of the Jablonowski–Williamson
     wave with 20 layers at truncation `truncation`.
 
-    Reference: the published high-resolution models reach the mid-940s at day 9; the package's
-    `jablonowski_williamson` validation accepts 940–955 hPa at T42 and finer. At T21 the wave
-    grows more slowly, so only "higher than 955 hPa, deeper than 1000" is asserted there.
+    Reference ranges, by truncation: at T42 940–955 hPa, the range of the package's
+    `jablonowski_williamson` validation around the published high-resolution mid-940s (the model
+    gives 947.5 hPa). At T21 the wave grows more slowly: 955–1000 hPa (the model gives 970 hPa,
+    with 8 or 20 layers). Finer than T42 this model deepens the low further than the published
+    references (937.7 hPa at T63 L20, dt 720 s), so there 930–955 hPa is accepted.
     """
     caller = "check_jw_minimum_surface_pressure"
-    value, n = (
-        _number(hpa, "the pressure in hPa", caller),
-        _number(truncation, "truncation", caller),
-    )
+    value = _number(hpa, "the pressure in hPa", caller)
+    n = _number(truncation, "truncation", caller)
     if value is None or n is None:
         return False
     if value > 5000:
         return _verdict(False, f"{value:g} looks like Pa.", "divide by 100 for hPa.")
-    if n >= 42:
-        ok = 940.0 <= value <= 955.0
-        return _verdict(
-            ok,
-            f"{value:.1f} hPa at T{n:.0f} {'is' if ok else 'is not'} within 940–955 hPa.",
-            "take the minimum over the globe of surface_pressure at day 9 (not the last output), "
-            "with 20 layers.",
-        )
-    ok = 955.0 < value < 1000.0
+    low, high = (955.0, 1000.0) if n < 42 else (940.0, 955.0) if n < 63 else (930.0, 955.0)
+    ok = low <= value <= high
     return _verdict(
         ok,
-        f"{value:.1f} hPa at T{n:.0f}: a coarse grid deepens the low less than the 940–955 hPa "
-        "of T42 and finer." + ("" if ok else " Expected 955–1000 hPa."),
-        "take the minimum of surface_pressure at day 9, 20 layers.",
+        f"{value:.1f} hPa at T{n:.0f} {'is' if ok else 'is not'} within {low:.0f}–{high:.0f} hPa"
+        + (" (a coarse grid deepens the low less)." if n < 42 else "."),
+        "take the minimum over the globe of surface_pressure at day 9 (not the last output), "
+        "with 20 layers.",
     )
 
 

@@ -61,6 +61,10 @@ def test_rossby_haurwitz_phase_speed(capsys):
 def test_jablonowski_williamson(capsys):
     assert teaching.check_jw_minimum_surface_pressure(947.5, 42)
     verdict(capsys)
+    assert teaching.check_jw_minimum_surface_pressure(970.0, 21)
+    verdict(capsys)
+    assert not teaching.check_jw_minimum_surface_pressure(947.5, 21)
+    verdict(capsys)
     assert not teaching.check_jw_minimum_surface_pressure(990.0, 42)
     assert "Hint" in verdict(capsys)
     assert not teaching.check_jw_minimum_surface_pressure(94750.0, 42)
