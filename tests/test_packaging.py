@@ -23,6 +23,7 @@ CHECKPOINT_FILES = ("checkpoint.msgpack", "config.json", "normalisation.json", "
 # "test" extra asks for one that builds wheels by itself) instead of downloading a build
 # environment. build makes the sdist and then the wheel *from the sdist*, so a sample missing from
 # the sdist is missing from the wheel too. About 10 s, most of it compressing the 25 MB of samples.
+# Like any setuptools build it leaves ngcm_lab.egg-info/ in the checkout (git ignores it).
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory) -> pathlib.Path:
     out = tmp_path_factory.mktemp("dist")
