@@ -1,7 +1,8 @@
 """Shared test setup for tests/ and notebooks/: a non-interactive backend and the fast mode.
 
 Set at import time, before matplotlib is imported, and inherited by the notebook kernels that
-nbval starts (notebooks read ``NGCM_LAB_FAST`` to shorten their runs).
+nbval starts (notebooks read ``NGCM_LAB_FAST`` to shorten their runs). ``--full-notebooks`` runs
+the notebooks in full mode instead: ``python -m pytest --full-notebooks notebooks/``.
 """
 
 import os
@@ -19,6 +20,21 @@ os.environ.setdefault(
     "JAX_COMPILATION_CACHE_DIR", os.path.join(tempfile.gettempdir(), "ngcm_lab_jax_cache")
 )
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.5")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--full-notebooks",
+        action="store_true",
+        help="run the notebooks in full mode (NGCM_LAB_FAST=0 for their kernels), not FAST mode",
+    )
+
+
+def pytest_configure(config):
+    # After this file's import-time default and before nbval starts any kernel, so the kernels
+    # inherit it; it overrides an NGCM_LAB_FAST set in the shell too.
+    if config.getoption("--full-notebooks"):
+        os.environ["NGCM_LAB_FAST"] = "0"
 
 
 @pytest.fixture(autouse=True)

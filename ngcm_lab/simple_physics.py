@@ -165,8 +165,11 @@ class SimplePhysics(PhysicsTerm):
         """
         t, q = jnp.asarray(temperature), jnp.asarray(humidity)
         ps = jnp.asarray(surface_pressure)
-        sigma = jnp.asarray(sigma).reshape((-1, 1, 1))
-        layer_mass = jnp.asarray(sigma_thickness).reshape((-1, 1, 1)) * ps / GRAVITY  # kg m⁻²
+        # σ in the columns' dtype: numpy float64 levels would otherwise make a float32 model's
+        # surface fluxes float64 under JAX's x64 mode.
+        sigma = jnp.asarray(sigma, t.dtype).reshape((-1, 1, 1))
+        thickness = jnp.asarray(sigma_thickness, t.dtype).reshape((-1, 1, 1))
+        layer_mass = thickness * ps / GRAVITY  # kg m⁻²
         condensation = self.condensation_rate(t, q, sigma * ps)
         dq = -condensation
         dt = (self.latent_heat / CP_DRY) * condensation

@@ -132,3 +132,19 @@ def test_fill_has_finite_gradients_in_a_dry_column():
     for column in ([-1e-5, 0.0], [-1e-5, 4e-5]):
         grad = jax.grad(water_tendency)(jnp.array(column)[:, None, None])
         assert np.all(np.isfinite(np.asarray(grad))), column
+
+
+def test_float32_columns_stay_float32_in_x64_mode():
+    """σ levels come as numpy float64; in JAX's x64 mode they must not turn a float32 model's
+    surface fluxes float64 (JAX warns when it scatters those into the float32 lowest layer, and
+    will refuse to)."""
+    import warnings
+
+    import jax
+
+    column = _column([230.0, 280.0], [0.0, 0.001], u=10.0)
+    column = {name: np.asarray(values, np.float32) for name, values in column.items()}
+    with jax.enable_x64(True), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = PHYSICS.tendencies(np.zeros((1, 1), np.float32), SIGMA, THICKNESS, **column)
+    assert {str(np.asarray(x).dtype) for x in out} == {"float32"}

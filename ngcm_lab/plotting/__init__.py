@@ -14,8 +14,8 @@ Modules: ``maps`` (``plot_map``), ``spectra`` (``plot_energy_spectrum``), ``sect
 ``plot_zonal_mean_bias``, ``plot_kinetic_energy_spectra``, ``plot_spread_skill``,
 ``plot_rank_histogram``: they take the dict
 ``ngcm_lab.evaluation.evaluate`` returns), ``climate`` (``plot_free_run_climate``, from
-``ngcm_lab.free_runs.free_run_climate``) and ``animation`` (``animate_maps``, ``save_animation``,
-``animation_html``).
+``ngcm_lab.free_runs.free_run_climate``), ``timings`` (``plot_step_times``: time per step against
+resolution) and ``animation`` (``animate_maps``, ``save_animation``, ``animation_html``).
 """
 
 from ngcm_lab.plotting._common import LAT_NAMES, LON_NAMES
@@ -38,6 +38,7 @@ from ngcm_lab.plotting.maps import (
 from ngcm_lab.plotting.scores import plot_scorecard
 from ngcm_lab.plotting.sections import plot_column_profile, plot_zonal_mean_section
 from ngcm_lab.plotting.spectra import plot_energy_spectrum
+from ngcm_lab.plotting.timings import plot_step_times
 
 __all__ = [
     "LAT_NAMES",
@@ -56,6 +57,7 @@ __all__ = [
     "plot_rmse_by_level",
     "plot_scorecard",
     "plot_spread_skill",
+    "plot_step_times",
     "plot_zonal_mean_bias",
     "plot_zonal_mean_section",
     "save_animation",
