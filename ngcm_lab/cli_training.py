@@ -216,23 +216,30 @@ def _evaluation_text(result: dict[str, Any]) -> str:
                     f"; hybrid worst at σ {result['sigma'][worst]:.2f}: {by_level[i][worst]:.3g}"
                 )
             lines.append(text)
-    learned = result.get("learned_vs_withheld") or {}
-    cells = [
-        f"{name} slope {fit['slope']:.2f}, r {fit['r']:.2f}"
-        for name, fit in learned.items()
-        if fit is not None
-    ]
-    if cells:
-        lines.append("learned vs withheld (zonal-mean lowest layer): " + "; ".join(cells))
-    heating = result.get("column_heating")
-    if heating and any(heating["withheld"].values()):  # only where the withheld term heats
-        lines.append(
-            "column heating (W m⁻², and per K of uniform warming): "
-            + "; ".join(
-                f"{name} {h['mean_W_m2']:+.1f}, {h['per_kelvin_W_m2']:+.1f} per K"
-                for name, h in heating.items()
+    hours = result.get("in_forecast_hours") or 0.0
+    for suffix, where in (
+        ("", "at the starts"),
+        ("_in_forecast", f"after {hours:g} h of forecast"),
+    ):
+        learned = result.get("learned_vs_withheld" + suffix) or {}
+        cells = [
+            f"{name} slope {fit['slope']:.2f}, r {fit['r']:.2f}"
+            for name, fit in learned.items()
+            if fit is not None
+        ]
+        if cells:
+            lines.append(
+                f"learned vs withheld (zonal-mean lowest layer, {where}): " + "; ".join(cells)
             )
-        )
+        heating = result.get("column_heating" + suffix)
+        if heating and any(heating["withheld"].values()):  # only where the withheld term heats
+            lines.append(
+                f"column heating (W m⁻², and per K of uniform warming; {where}): "
+                + "; ".join(
+                    f"{name} {h['mean_W_m2']:+.1f}, {h['per_kelvin_W_m2']:+.1f} per K"
+                    for name, h in heating.items()
+                )
+            )
     for score in ("crps", "spread"):
         if score in result:
             for name, values in result[score]["hybrid"].items():

@@ -87,15 +87,18 @@ def column_budget(model: HybridModel, params, state: HybridState) -> dict[str, d
     return out
 
 
-def _budget_along(model, params, states, times_s, fields, every: int) -> dict[str, Any]:
+def _budget_along(
+    model, params, states, times_s, fields, every: int, start_time_s: float = 0.0
+) -> dict[str, Any]:
     """`column_budget` at every `every`-th output of a run, with the global-mean temperature
-    there and the network's heating per kelvin of it (its feedback on the run's own drift)."""
+    there and the network's heating per kelvin of it (its feedback on the run's own drift).
+    `times_s` count from the run's start, `start_time_s` is its time (the network reads the
+    insolation of the absolute time)."""
     picks = list(range(0, len(times_s), every))
     rows = []
     for i in picks:
-        state = HybridState(
-            jax.tree.map(lambda x, i=i: x[i], states), jnp.asarray(times_s[i], model.grid.dtype)
-        )
+        time_s = jnp.asarray(start_time_s + times_s[i], model.grid.dtype)
+        state = HybridState(jax.tree.map(lambda x, i=i: x[i], states), time_s)
         rows.append(column_budget(model, params, state))
     thickness = np.asarray(model.dycore.coords.thickness)[:, None, None]
     weights = model.grid.area_weights / model.grid.area_weights.sum()
@@ -183,7 +186,7 @@ def free_run_climate(
         fields = _fields_of(model, states, times)
         stats = climate_statistics(fields, elapsed, weights, min(spinup_days, elapsed[-1]))
         stats["column_budget"] = _budget_along(
-            model, params, states, np.asarray(times), fields, budget_every
+            model, params, states, np.asarray(times), fields, budget_every, truth.times_s[start]
         )
         stats["days"] = elapsed.tolist()
         stats["blew_up_day"] = None if blew_up is None else float(blew_up)

@@ -190,9 +190,9 @@ def check_courant_number(courant, max_wind_m_s: float, truncation: int, dt_s: fl
 def rossby_haurwitz_reference_speed() -> float:
     """Converged eastward phase speed (° per day) of the wave-4 Rossby–Haurwitz wave in the
     shallow-water equations: the fit over the stored 10-day T213 reference run."""
-    from ngcm_lab.validation import _reference_phase_speed
+    from ngcm_lab.validation import reference_phase_speed
 
-    return _reference_phase_speed(10.0)
+    return reference_phase_speed(10.0)
 
 
 def check_rossby_haurwitz_phase_speed(speed) -> bool:

@@ -162,7 +162,7 @@ def rossby_haurwitz_phase_speed(model: ShallowWaterModel, result) -> float:
     return _phase_speed(result.times_s / 86400.0, phases)
 
 
-def _reference_phase_speed(days: float) -> float:
+def reference_phase_speed(days: float) -> float:
     """The same fit on the stored T213 reference, evaluated on a Gaussian T85 grid."""
     grid = Grid.from_name("T85", np.float64)
     _, ds = load_reference("williamson6")
@@ -191,7 +191,7 @@ def _williamson6(resolution: str, dtype: Any, progress: bool) -> ValidationResul
     limit = 9.0e-3 if Grid.from_name(resolution).truncation < 85 else 9.7e-4
     out, model, result = _against_reference("williamson6", resolution, dtype, progress, days, limit)
     speed = rossby_haurwitz_phase_speed(model, result)
-    reference = _reference_phase_speed(days)
+    reference = reference_phase_speed(days)
     analytic = float(np.degrees(cases.rossby_haurwitz_nondivergent_phase_speed()) * 86400.0)
     metrics = {
         **out.metrics,

@@ -65,7 +65,8 @@ def test_train_resume_and_evaluate(tiny_drag_truth_file, config_file, tmp_path, 
     # The text form says the same in a few lines.
     text = cli_training._evaluation_text(result)
     assert "baseline | hybrid | oracle" in text and "learned vs withheld" in text
-    assert len(text.splitlines()) == 2 + 3 + 1  # header, legend, the last lead per variable, fit
+    # header, legend, the last lead per variable, the fit at the starts and in the forecasts
+    assert len(text.splitlines()) == 2 + 3 + 2
 
 
 def test_unknown_configuration_is_a_usage_error(tmp_path, capsys):
@@ -102,6 +103,12 @@ def test_shipped_learn_surface_fluxes_checkpoint_learned_the_drag():
     heating = result["column_heating"]
     assert heating["withheld"]["per_kelvin_W_m2"] < -3.0, heating
     assert heating["network"]["per_kelvin_W_m2"] < -3.0, heating
+    # The same at the hybrid's own states 6 h into its forecasts, where the network acts (at
+    # the starts themselves its heating is off by ~50 W m⁻² for the first hour).
+    own = result["column_heating_in_forecast"]
+    assert own["network"]["per_kelvin_W_m2"] < -3.0, own
+    fit = result["learned_vs_withheld_in_forecast"]["u"]
+    assert 0.7 <= fit["slope"] <= 1.3 and fit["r"] >= 0.8, fit
 
 
 def test_shipped_learn_surface_fluxes_hybrid_runs_30_days_freely(tmp_path):

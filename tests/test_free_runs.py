@@ -35,3 +35,24 @@ def test_held_suarez_cooling_of_a_uniform_warming_is_its_relaxation_rate(tiny_tr
     np.testing.assert_allclose(after["physics"] - before["physics"], expected, rtol=2e-3)
     assert expected < -1.0  # W m⁻² K⁻¹: a restoring the test can see
     assert "moistening_kg_m2_s" not in before  # a dry model
+
+
+def test_free_run_budget_reads_the_network_at_the_runs_own_time(tiny_training):
+    """A run's outputs count time from its start; the budget along it must evaluate the network
+    at the absolute time (its insolation input), as the run itself does."""
+    from ngcm_lab.free_runs import _budget_along, _fields_of
+
+    hybrid, truth, _, _ = tiny_training
+    params = hybrid.init_params(jax.random.key(0))
+    start_s = 100 * 86400.0
+    run = hybrid.run(params, hybrid.wrap(truth.state(0), start_s), 0.25, progress=False)
+    fields = _fields_of(hybrid, run.states, run.times_s)
+    budget = _budget_along(hybrid, params, run.states, run.times_s, fields, 1, start_s)
+    last = jax.tree.map(lambda x: x[-1], run.states)
+    at = {
+        t: column_budget(hybrid, params, HybridState(last, jnp.float32(t)))["heating_W_m2"]
+        for t in (start_s + run.times_s[-1], run.times_s[-1])
+    }
+    right, wrong = (h["network"] for h in at.values())
+    assert abs(right - wrong) > 1e-3 * abs(right)  # the insolation input does matter here
+    np.testing.assert_allclose(budget["heating_W_m2"]["network"][-1], right, rtol=1e-6)
