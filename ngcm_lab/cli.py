@@ -6,6 +6,8 @@ written as `(time, level, lat, lon)` with a `sigma` coordinate. With `--initial 
 `--case`, the primitive-equation model starts from reanalysis data on pressure levels (read by
 `reanalysis.open_reanalysis`, put on the model's grid and σ layers by
 `pressure_levels.model_from_pressure_levels`) and the output starts at the data's time.
+`--physics NAME,...` replaces a primitive-equation case's physics terms by their names in
+`physics_registry.PHYSICS_TERMS` (the output's `physics` attribute records the terms).
 
 Thin on purpose: parse the arguments, call the package, format the answer. JAX and xarray are
 imported inside the commands, so `--help` and `--version` answer at once.
@@ -39,6 +41,24 @@ DEFAULT_LAYERS = 20
 
 class UsageError(InputError):
     """Bad command-line input; reported as `error: …` with exit code 2."""
+
+
+class _PhysicsOption(argparse._StoreAction):
+    """`--physics`, whose help lists `physics_registry.PHYSICS_TERMS` when shown (JAX is
+    imported only then, so `--help` elsewhere still answers at once)."""
+
+    @property
+    def help(self) -> str:
+        from ngcm_lab.physics_registry import PHYSICS_TERMS
+
+        return (
+            "physics terms by name, comma-separated, replacing a primitive-equation case's "
+            f"own ({', '.join(PHYSICS_TERMS)}; 'none' for none; default: the case's)"
+        )
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        pass
 
 
 def _version() -> str:
@@ -97,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="L",
         help=f"σ layers, primitive-equation cases and --initial (default {DEFAULT_LAYERS})",
     )
+    fc.add_argument("--physics", action=_PhysicsOption, metavar="NAME[,NAME...]")
     fc.add_argument("--x64", action="store_true", help="compute in float64 (default float32)")
     fc.add_argument(
         "--devices",
@@ -193,11 +214,13 @@ def _build_model(case: str, args: argparse.Namespace, dtype: Any) -> tuple[Any, 
     from ngcm_lab import models
 
     if case in models.case_names():
-        if args.layers is not None:
-            raise UsageError(
-                f"--layers applies to primitive-equation cases only; {case!r} is a "
-                "shallow-water case (one layer)"
-            )
+        options = (("layers", args.layers, "one layer"), ("physics", args.physics, "no physics"))
+        for option, value, why in options:
+            if value is not None:
+                raise UsageError(
+                    f"--{option} applies to primitive-equation cases only; {case!r} is a "
+                    f"shallow-water case ({why})"
+                )
         try:
             model = models.ShallowWaterModel.from_case(
                 case, args.resolution, dt=args.dt, dtype=dtype
@@ -216,10 +239,13 @@ def _build_model(case: str, args: argparse.Namespace, dtype: Any) -> tuple[Any, 
             f"primitive-equation cases: {', '.join(primitive_cases.case_names())}"
         )
     layers = DEFAULT_LAYERS if args.layers is None else args.layers
+    from ngcm_lab.physics_registry import terms_by_name
+
     try:
+        physics = None if args.physics is None else terms_by_name(args.physics)
         grid = Grid.from_name(args.resolution, dtype)
         model = primitive_model.PrimitiveEquationsModel.from_case(
-            case, grid, layers=layers, dt=args.dt, dtype=dtype
+            case, grid, layers=layers, dt=args.dt, dtype=dtype, physics=physics
         )
     except ValueError as error:
         raise UsageError(str(error)) from error
@@ -264,6 +290,8 @@ def _forecast(args: argparse.Namespace, command_line: str) -> int:
             raise UsageError("--checkpoint needs --days: a free run has no default length")
     elif args.resolution is None:
         raise UsageError("give --resolution, e.g. T42 (grid names: T21 … T213, TL63 … TL255)")
+    if args.physics is not None and args.case is None:
+        raise UsageError("--physics applies to --case (the physics of a named case)")
     _positive("--days", args.days, allow_zero=True)
     _positive("--dt", args.dt)
     _positive("--output-interval-hours", args.output_interval_hours)

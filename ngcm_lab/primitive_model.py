@@ -169,14 +169,17 @@ class PrimitiveEquationsModel(SteppedModel):
         layers: int = 20,
         dt: float | None = None,
         dtype=np.float32,
+        physics: Sequence[PhysicsTerm] | None = None,
     ) -> PrimitiveEquationsModel:
         """A named case (`primitive_cases.PRIMITIVE_CASES`: its initial fields and physics
-        terms) on equidistant σ layers; dt in seconds (default `suggested_dt`)."""
+        terms) on equidistant σ layers; dt in seconds (default `suggested_dt`). `physics`, if
+        given, replaces the case's terms (e.g. `physics_registry.terms_by_name(names)`)."""
         spec = get_case(case)
         grid = resolution if isinstance(resolution, Grid) else Grid.from_name(resolution, dtype)
         coords = SigmaCoordinates.equidistant(layers)
         fields = spec.initial_fields(grid, coords)
-        return cls.from_fields(fields, grid, coords, dt, physics=spec.physics, name=case)
+        terms = spec.physics if physics is None else physics
+        return cls.from_fields(fields, grid, coords, dt, physics=terms, name=case)
 
     # ------------------------------------------------------------------ SI ↔ model state
     def encode(

@@ -24,6 +24,7 @@ import numpy as np
 import xarray as xr
 
 from ngcm_lab.fields import CATALOGUE
+from ngcm_lab.physics_registry import describe_physics
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
 
 if TYPE_CHECKING:
@@ -194,6 +195,7 @@ def _global_attrs(model: Model) -> dict[str, Any]:
     }
     if primitive:
         attrs["layers"] = int(model.coords.layers)
+        attrs["physics"] = describe_physics(getattr(model, "physics", ()))
     else:
         attrs["mean_depth_m"] = float(model.scales.dim_length(model.equation.mean_depth))
     attrs["ngcm_lab_version"] = package_version()

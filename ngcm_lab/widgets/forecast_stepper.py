@@ -4,7 +4,8 @@ The primitive-equation counterpart of `ShallowWaterExplorer`, with a `Resolution
 grid, layers, time step and output interval (its estimate is shown before anything runs). The
 figure — a map of the chosen variable on the chosen σ level and the kinetic-energy spectrum of
 that level — is redrawn in place after every output interval. No physics: the model comes from
-`PrimitiveEquationsModel.from_case`, fields from `model.decode`, the spectrum from
+`PrimitiveEquationsModel.from_case` (its physics the case's own or the terms chosen by name
+from `physics_registry.PHYSICS_TERMS`), fields from `model.decode`, the spectrum from
 `model.grid.kinetic_energy_spectrum`, figures from `ngcm_lab.plotting`. Every button is also a
 plain method (`build`, `step`, `run`, `stop`, `select`); errors go to the status line.
 """
@@ -12,6 +13,7 @@ plain method (`build`, `step`, `run`, `stop`, `select`); errors go to the status
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets as widgets
@@ -19,12 +21,16 @@ import numpy as np
 
 from ngcm_lab.constants import SECONDS_PER_DAY
 from ngcm_lab.fields import CATALOGUE, Field
+from ngcm_lab.physics_registry import PHYSICS_TERMS, terms_by_name
+from ngcm_lab.physics_terms import PhysicsTerm
 from ngcm_lab.plotting import plot_energy_spectrum, plot_map
 from ngcm_lab.primitive_cases import PRIMITIVE_CASES, get_case
 from ngcm_lab.primitive_model import PrimitiveEquationsModel
 from ngcm_lab.widgets._common import show_figure, status_html
 from ngcm_lab.widgets._stepping import SteppingExplorer, format_time
 from ngcm_lab.widgets.resolution import ResolutionPicker, RunSettings
+
+_CASE_OWN = "the case's own"  # the physics selector's entry for the case's terms
 
 # The fields the map can show, in menu order (labels, units and scales from the catalogue).
 FIELDS: dict[str, Field] = {
@@ -39,14 +45,25 @@ def _is_moist(case: str) -> bool:
     return get_case(case).moist
 
 
-def _fields_for(case: str) -> list[str]:
+def _chosen_terms(case: str, names: Sequence[str] | None) -> tuple[PhysicsTerm, ...]:
+    """The terms of the physics chosen by name: the case's own for None; in `names`, "the
+    case's own" stands for the case's terms (summed first). ValueError on an unknown name."""
+    own = get_case(case).physics
+    if names is None:
+        return own
+    return (own if _CASE_OWN in names else ()) + terms_by_name(
+        name for name in names if name != _CASE_OWN
+    )
+
+
+def _fields_for(case: str, physics: Sequence[str] | None = None) -> list[str]:
     """The fields a case's `model.decode` gives (before a model exists to ask): the
-    prognostics, humidity if moist, then what its physics terms diagnose."""
+    prognostics, humidity if moist, then what its physics terms (or `physics`) diagnose."""
     spec = get_case(case)
     names = ["u", "v", "temperature", "surface_pressure"]
     if spec.moist:
         names.append("specific_humidity")
-    for term in spec.physics:
+    for term in _chosen_terms(case, physics):
         names += [name for name in term.diagnosed if name not in names]
     return names
 
@@ -58,6 +75,8 @@ class ForecastStepper(SteppingExplorer):
       model, state: the built `PrimitiveEquationsModel` and its current state (None before
         `build`); time_s: simulated seconds since the initial state.
       picker: the `ResolutionPicker` (its apply button is "Build / reset").
+      physics: a SelectMultiple of "the case's own" and the registered terms by name
+        (`PHYSICS_TERMS`); nothing selected means no physics. `physics_names` reads it.
       figure: the matplotlib figure (map and spectrum); field: the map's field in SI units;
         spectrum: the kinetic-energy spectrum drawn (m² s⁻², n = 0…N).
       last_error: the message shown in red in the status line, or None.
@@ -73,13 +92,17 @@ class ForecastStepper(SteppingExplorer):
         variable: str = "surface_pressure",
         level: float = 0.85,
         interval_hours: float = 6.0,
+        physics: Sequence[str] | None = None,
         build: bool = True,
     ) -> None:
         if case not in PRIMITIVE_CASES:
             raise ValueError(f"unknown case {case!r}; valid cases: {', '.join(PRIMITIVE_CASES)}")
-        if variable not in _fields_for(case):
+        physics = None if physics is None else tuple(physics)
+        physics = () if physics == ("none",) else physics
+        fields = _fields_for(case, physics)  # ValueError on an unknown physics term
+        if variable not in fields:
             raise ValueError(
-                f"unknown variable {variable!r} for {case}; valid: {', '.join(_fields_for(case))}"
+                f"unknown variable {variable!r} for {case}; valid: {', '.join(fields)}"
             )
         self.picker = ResolutionPicker(
             resolution,
@@ -93,7 +116,7 @@ class ForecastStepper(SteppingExplorer):
         self.field: np.ndarray | None = None
         self.spectrum: np.ndarray | None = None
         self._level_sigma = float(level)
-        self._built: tuple[str, RunSettings] | None = None
+        self._built: tuple[str, RunSettings, tuple[str, ...] | None] | None = None
         self._initial_spectra: np.ndarray | None = None
         self._quiet = False  # True while options are being rebuilt (no redraw per change)
 
@@ -113,6 +136,14 @@ class ForecastStepper(SteppingExplorer):
             style=wide,
             layout=widgets.Layout(width="180px"),
         )
+        self.physics = widgets.SelectMultiple(
+            options=[(_CASE_OWN, _CASE_OWN)] + [(name, name) for name in PHYSICS_TERMS],
+            value=(_CASE_OWN,) if physics is None else physics,
+            description="Physics",
+            rows=min(len(PHYSICS_TERMS) + 1, 5),
+            style=wide,
+            layout=widgets.Layout(width="420px"),
+        )
         self.variable = widgets.Dropdown(description="Show", style=wide)
         self.level = widgets.Dropdown(description="Level", style=wide)
         self.status = widgets.HTML()
@@ -122,12 +153,14 @@ class ForecastStepper(SteppingExplorer):
         self.picker.on_apply(lambda _: self._guard(self.build))
         self.picker.on_change(lambda _: self._update_text())
         self.case.observe(self._case_changed, names="value")
+        self.physics.observe(lambda _: self._update_text(), names="value")
         self.variable.observe(self._choice_changed, names="value")
         self.level.observe(self._choice_changed, names="value")
 
         self.widget = widgets.VBox(
             [
                 self.case,
+                self.physics,
                 self.picker.widget,
                 widgets.HBox(
                     [self.step_button, self.run_button, self.pause_button, self.run_until]
@@ -147,6 +180,13 @@ class ForecastStepper(SteppingExplorer):
         """σ at the layer centres of the built model (empty before `build`)."""
         return np.asarray(self.model.coords.centers) if self.model is not None else np.zeros(0)
 
+    @property
+    def physics_names(self) -> tuple[str, ...] | None:
+        """The physics chosen: None for the case's own alone, else the names in menu order,
+        where "the case's own" stands for the case's terms (summed first)."""
+        chosen = tuple(self.physics.value)
+        return None if chosen == (_CASE_OWN,) else chosen
+
     # ------------------------------------------------------------------------- actions
     def build(self) -> bool:
         """Build the model for the current case and picker settings at time 0. False on error."""
@@ -159,14 +199,18 @@ class ForecastStepper(SteppingExplorer):
         settings, case = self.picker.settings, self.case.value
         try:
             model = PrimitiveEquationsModel.from_case(
-                case, settings.resolution, layers=settings.layers, dt=settings.dt_s
+                case,
+                settings.resolution,
+                layers=settings.layers,
+                dt=settings.dt_s,
+                physics=_chosen_terms(case, self.physics_names),
             )
             spectra = self._spectra(model, model.initial_state)
         except Exception as err:  # shown to the student instead of a traceback
             self._show_error(err)
             return False
         self._start(model)
-        self._built = (case, settings)
+        self._built = (case, settings, self.physics_names)
         self._initial_spectra = spectra
         self._set_level_options()
         self._set_variable_options(case, names=list(model.decode(model.initial_state)))
@@ -295,12 +339,12 @@ class ForecastStepper(SteppingExplorer):
     def _built_key(self) -> tuple | None:
         if self._built is None:
             return None
-        case, s = self._built
-        return (case, s.resolution, s.layers, s.dt_s)
+        case, s, physics = self._built
+        return (case, s.resolution, s.layers, s.dt_s, physics)
 
     def _wanted_key(self) -> tuple:
         s = self.picker.settings
-        return (self.case.value, s.resolution, s.layers, s.dt_s)
+        return (self.case.value, s.resolution, s.layers, s.dt_s, self.physics_names)
 
     def _case_changed(self, change: dict) -> None:
         case = change["new"]
