@@ -198,7 +198,8 @@ def test_text_report_names_the_hybrids_worst_level(evaluated):
     result = evaluated[0]
     text = cli_training._evaluation_text(result)
     lines = text.splitlines()
-    assert len(lines) == 2 + 3 + 1  # as before: no line added
+    # header, legend, a line per variable, the fit at the starts and in the forecasts
+    assert len(lines) == 2 + 3 + 2
     for name in LAYERED:
         (line,) = [x for x in lines if x.startswith(f"  {name} ")]
         rmse = np.asarray(result["rmse_by_level"]["hybrid"][name])[-1]
