@@ -289,6 +289,11 @@ class PrimitiveEquationsModel(SteppedModel):
 
         return jax.jit(nodal)
 
+    def energy_spectrum(self, state: PrimitiveEquationsState) -> np.ndarray:
+        """Kinetic energy per unit mass (m² s⁻²) of every layer by total wavenumber, (L, N + 1)."""
+        spectra = self.grid.kinetic_energy_spectrum(state.vorticity, state.divergence)
+        return np.asarray(spectra) * self.scales.velocity_unit**2
+
     def decode(self, state: PrimitiveEquationsState) -> dict[str, np.ndarray]:
         """Nodal SI fields: u, v (m s⁻¹), temperature (K) on layers; surface_pressure (Pa);
         moist models add specific_humidity (kg kg⁻¹), and the physics terms the fields they

@@ -71,3 +71,19 @@ def test_point_value_gradient_matches_a_finite_difference(model):
     actual = (plus - minus) / (2 * eps)
     assert abs(actual) > 1.0  # Pa per K: well above float32 round-off of p_s (~0.01 Pa)
     assert predicted == pytest.approx(actual, rel=0.005)  # measured 1e-4
+
+
+def test_energy_spectrum_sums_to_the_global_mean_kinetic_energy_of_each_layer():
+    """`energy_spectrum` (what the stepper widget draws) in m² s⁻²: its sum over wavenumbers is
+    the area-weighted mean of (u² + v²)/2 on every layer."""
+    import numpy as np
+
+    from ngcm_lab.primitive_model import PrimitiveEquationsModel
+
+    model = PrimitiveEquationsModel.from_case("jablonowski_williamson", "T21", layers=4)
+    spectrum = model.energy_spectrum(model.initial_state)
+    assert spectrum.shape == (4, model.grid.truncation + 1)
+    fields = model.decode(model.initial_state)
+    weights = model.grid.area_weights / model.grid.area_weights.sum()
+    direct = np.sum(0.5 * (fields["u"] ** 2 + fields["v"] ** 2) * weights, axis=(-2, -1))
+    np.testing.assert_allclose(spectrum.sum(-1), direct, rtol=2e-3)

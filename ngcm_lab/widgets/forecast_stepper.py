@@ -6,7 +6,7 @@ figure — a map of the chosen variable on the chosen σ level and the kinetic-e
 that level — is redrawn in place after every output interval. No physics: the model comes from
 `PrimitiveEquationsModel.from_case` (its physics the case's own or the terms chosen by name
 from `physics_registry.PHYSICS_TERMS`), fields from `model.decode`, the spectrum from
-`model.grid.kinetic_energy_spectrum`, figures from `ngcm_lab.plotting`. Every button is also a
+`model.energy_spectrum`, figures from `ngcm_lab.plotting`. Every button is also a
 plain method (`build`, `step`, `run`, `stop`, `select`); errors go to the status line.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
@@ -205,7 +204,7 @@ class ForecastStepper(SteppingExplorer):
                 dt=settings.dt_s,
                 physics=_chosen_terms(case, self.physics_names),
             )
-            spectra = self._spectra(model, model.initial_state)
+            spectra = model.energy_spectrum(model.initial_state)
         except Exception as err:  # shown to the student instead of a traceback
             self._show_error(err)
             return False
@@ -253,7 +252,7 @@ class ForecastStepper(SteppingExplorer):
             field = fields[name]
             layered = field.ndim == 3
             self.field = field[k] if layered else field
-            spectra = self._spectra(model, state)
+            spectra = model.energy_spectrum(state)
             self.spectrum = spectra[k]
             sigma = self.sigma[k]
             when = format_time(time_s).split(" (")[0]
@@ -290,12 +289,6 @@ class ForecastStepper(SteppingExplorer):
             show_figure(self.output, self.figure)
 
     # ---------------------------------------------------------------------- internals
-    @staticmethod
-    def _spectra(model: PrimitiveEquationsModel, state: Any) -> np.ndarray:
-        """Kinetic-energy spectrum of every layer, (L, N + 1) in m² s⁻²."""
-        spectra = model.grid.kinetic_energy_spectrum(state.vorticity, state.divergence)
-        return np.asarray(spectra) * model.scales.velocity_unit**2
-
     def _interval_steps(self) -> int:
         """Time steps in one output interval of the built model; ValueError if dt does not
         divide it."""
