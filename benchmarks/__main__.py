@@ -171,62 +171,42 @@ def _dinosaur_keys(results: dict[str, Any]) -> list[str]:
     return [key for key in first if key.startswith("dinosaur")]
 
 
-def _shallow_water(section: dict[str, Any]) -> list[str]:
+def _versus_dinosaur(
+    section: dict[str, Any], case: Callable[[str, dict[str, Any]], str], extra: dict[str, str]
+) -> list[str]:
+    """One row per case and Dinosaur entry: speeds, speed ratios and the `extra` ratios
+    (column title → ratio key)."""
     rows = []
-    for resolution, entry in section["results"].items():
+    for name, entry in section["results"].items():
         for key in _dinosaur_keys(section["results"]):
             ratios = entry[f"ratio_ngcm_lab_over_{key}"]
             rows.append(
                 [
-                    f"{resolution} ({entry['grid_nlon_x_nlat']}), dt {entry['dt_s']:g} s",
+                    case(name, entry),
                     _speed(entry["ngcm_lab"]),
                     f"{key}: {_speed(entry[key])}",
                     _ratio(ratios["steps_per_second"]),
                     _ratio(ratios["steps_per_second_best_run"]),
+                    *(_ratio(ratios[k]) for k in extra.values()),
                 ]
             )
-    return _table(
-        [
-            "case",
-            "ngcm_lab steps/s (median / best)",
-            "Dinosaur steps/s (median / best)",
-            "ratio",
-            "ratio, best runs",
-        ],
-        rows,
+    titles = ["case", "ngcm_lab steps/s (median / best)", "Dinosaur steps/s (median / best)"]
+    return _table([*titles, "ratio", "ratio, best runs", *extra], rows)
+
+
+def _shallow_water(section: dict[str, Any]) -> list[str]:
+    return _versus_dinosaur(
+        section, lambda res, e: f"{res} ({e['grid_nlon_x_nlat']}), dt {e['dt_s']:g} s", {}
     )
 
 
 def _held_suarez(section: dict[str, Any]) -> list[str]:
-    rows = []
-    for case, entry in section["results"].items():
-        for key in _dinosaur_keys(section["results"]):
-            ratios = entry[f"ratio_ngcm_lab_over_{key}"]
-            rows.append(
-                [
-                    f"{case}, dt {entry['dt_s']:g} s",
-                    _speed(entry["ngcm_lab"]),
-                    f"{key}: {_speed(entry[key])}",
-                    _ratio(ratios["steps_per_second"]),
-                    _ratio(ratios["steps_per_second_best_run"]),
-                    _ratio(ratios["xla_temp_bytes"]),
-                    _ratio(ratios["xla_flops_per_step"]),
-                    _ratio(ratios["compile_and_first_run_s"]),
-                ]
-            )
-    return _table(
-        [
-            "case",
-            "ngcm_lab steps/s (median / best)",
-            "Dinosaur steps/s (median / best)",
-            "ratio",
-            "ratio, best runs",
-            "XLA scratch ratio",
-            "flops/step ratio",
-            "compile ratio",
-        ],
-        rows,
-    )
+    extra = {
+        "XLA scratch ratio": "xla_temp_bytes",
+        "flops/step ratio": "xla_flops_per_step",
+        "compile ratio": "compile_and_first_run_s",
+    }
+    return _versus_dinosaur(section, lambda case, e: f"{case}, dt {e['dt_s']:g} s", extra)
 
 
 def _hybrid_step(section: dict[str, Any]) -> list[str]:
