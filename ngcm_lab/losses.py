@@ -4,7 +4,8 @@ its network's tendency against the residual tendency (offline).
 Online (NeuralGCM; Kochkov et al. 2024, Methods "Training"): the hybrid is unrolled from truth
 states and its trajectory is compared with the truth at every output time — squared error over
 the truth's variance, or the fair two-member CRPS over its standard deviation for a stochastic
-model — so the gradient flows back through the dynamical core. Offline (the classic alternative,
+model — so the gradient flows back through the dynamical core — plus, if asked, a term on the
+rollout's kinetic-energy spectrum (`spectrum_error`). Offline (the classic alternative,
 e.g. Brenowitz & Bretherton 2018): the network's instantaneous tendency is fitted to
 (truth(t + Δ) − baseline(truth(t), Δ)) / Δ, one interval at a time; it never sees its own
 feedback on the flow.
@@ -64,13 +65,33 @@ def nodal_prediction(
     return out
 
 
+def spectrum_error(
+    model: HybridModel, predicted: dict[str, jax.Array], target: dict[str, jax.Array]
+) -> jax.Array:
+    """Mean squared log ratio of the kinetic-energy spectrum of the predicted winds to the
+    truth's, over leading axes, levels and total wavenumbers 1…N−1 (both computed alike from
+    nodal u, v; N itself is left out, as the evaluation does: re-encoded states keep little
+    there). A forecast that keeps its small scales at the truth's energy scores 0 however
+    misplaced they are — the complement of squared error, which such scales double-penalise."""
+    grid = model.grid
+
+    def spectrum(fields):
+        vorticity, divergence = grid.vort_div_from_uv(fields["u"], fields["v"])
+        return grid.kinetic_energy_spectrum(vorticity, divergence)[..., 1 : grid.truncation]
+
+    tiny = jnp.finfo(grid.dtype).tiny
+    ratio = jnp.log(spectrum(predicted) + tiny) - jnp.log(spectrum(target) + tiny)
+    return jnp.mean(ratio**2)
+
+
 def make_loss(
     model: HybridModel, truth: TruthData, config: TrainingConfig, outputs: int
 ) -> Callable[[Params, HybridState, dict[str, jax.Array], jax.Array], jax.Array]:
     """`loss(params, state, targets, key)`: the mean over `outputs` truth times of the weighted,
     area-weighted error of the rollout started from `state` — squared error over the truth's
     variance ("mse"), or the two-member CRPS over its standard deviation ("crps"; the members'
-    random fields are drawn from `key`)."""
+    random fields are drawn from `key`), plus `config.spectrum_loss_weight` times the
+    `spectrum_error` of the trajectory (of each member)."""
     per_output = int(round(truth.interval_s / config.physics_interval_s))
     if per_output < 1 or abs(per_output * config.physics_interval_s - truth.interval_s) > 1e-6:
         raise ValueError(
@@ -104,6 +125,11 @@ def make_loss(
         )
         return total / sum(variables.values())
 
+    def spectral(predicted, targets):
+        if config.spectrum_loss_weight == 0:
+            return 0.0
+        return config.spectrum_loss_weight * spectrum_error(model, predicted, targets)
+
     def loss(params, state, targets, key):
         if config.start_warming_k > 0:
             warming = config.start_warming_k * jax.random.normal(jax.random.fold_in(key, 1))
@@ -114,14 +140,16 @@ def make_loss(
             if model.stochastic:
                 state = model.wrap(state.dynamics, state.time_s, key)
             predicted = trajectory(params, state)
-            return combine({k: (predicted[k] - targets[k]) ** 2 for k in variables})
+            error = combine({k: (predicted[k] - targets[k]) ** 2 for k in variables})
+            return error + spectral(predicted, targets)
         members = jax.vmap(lambda k: model.wrap(state.dynamics, state.time_s, k))(
             jax.random.split(key)
         )
         first, second = (
             trajectory(params, jax.tree.map(lambda x, i=i: x[i], members)) for i in (0, 1)
         )
-        return combine({k: crps_two_members(first[k], second[k], targets[k]) for k in variables})
+        error = combine({k: crps_two_members(first[k], second[k], targets[k]) for k in variables})
+        return error + (spectral(first, targets) + spectral(second, targets)) / 2
 
     return loss
 

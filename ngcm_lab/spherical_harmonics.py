@@ -368,17 +368,28 @@ class Grid:
         """1 for m = 0, 2 for m > 0: each m > 0 stands for ±m in a real field."""
         return np.where(self.order == 0, 1.0, 2.0)
 
-    def power_by_degree(self, modal: Array) -> np.ndarray:
-        """Global mean of f² contributed by each total wavenumber n = 0…N+1 (numpy, float64)."""
-        power = np.asarray(np.abs(modal) ** 2, dtype=np.float64) * self._order_weight / 2.0
+    @functools.cached_property
+    def _degree_projection(self) -> np.ndarray:
+        """(M·K, N + 2): each coefficient's |c|² to its total wavenumber, an m > 0 one counted
+        twice (it stands for ±m) and halved (the mean of cos² over a circle)."""
         flat_n = self.total_wavenumber.ravel()
-        out = np.zeros(power.shape[:-2] + (self.truncation + 2,))
-        reshaped = power.reshape(power.shape[:-2] + (-1,))
-        valid = flat_n <= self.truncation + 1
-        np.add.at(out, (..., flat_n[valid]), reshaped[..., valid])
-        return out
+        weight = (self._order_weight / 2.0).ravel()
+        one_hot = flat_n[:, None] == np.arange(self.truncation + 2)[None, :]
+        return np.where(one_hot, weight[:, None], 0.0)
 
-    def kinetic_energy_spectrum(self, vorticity: Array, divergence: Array) -> np.ndarray:
+    def power_by_degree(self, modal: Array) -> Array:
+        """Global mean of f² contributed by each total wavenumber n = 0…N+1: float64 numpy for
+        concrete arrays (diagnostics), traceable jax in the grid's precision under a transform
+        (the spectral term of a training loss)."""
+        shape = modal.shape[:-2] + (-1,)
+        if isinstance(modal, jax.core.Tracer):
+            power = jnp.reshape(jnp.abs(modal) ** 2, shape)
+            projection = jnp.asarray(self._degree_projection, power.dtype)
+            return jnp.matmul(power, projection, precision=MATMUL_PRECISION)
+        power = np.reshape(np.abs(np.asarray(modal, np.complex128)) ** 2, shape)
+        return power @ self._degree_projection
+
+    def kinetic_energy_spectrum(self, vorticity: Array, divergence: Array) -> Array:
         """Global-mean kinetic energy ½⟨u² + v²⟩ by total wavenumber n = 0…N, on the unit sphere.
 
         ½(|ζ_n|² + |δ_n|²)/(n(n+1)) per degree (Boer 1983); multiply by (aΩ)² for m² s⁻² when ζ, δ

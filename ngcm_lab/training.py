@@ -95,6 +95,11 @@ class TrainingConfig:
         unperturbed truth: the rollout then rewards a network that pulls a warmed atmosphere
         back, the restoring a free run needs (`evaluation.column_heating_response` measures it).
         0 leaves the starts as the truth gives them.
+      spectrum_loss_weight: weight of the spectral term of an online loss (NeuralGCM's; Kochkov
+        et al. 2024, Methods): the mean squared log ratio of the rollout's kinetic-energy
+        spectrum to the truth's, per output time, level and total wavenumber 1…N−1
+        (`losses.spectrum_error`). Squared error alone rewards damping the scales a forecast
+        cannot place; this term charges for the energy lost. 0: squared error (or CRPS) only.
     """
 
     curriculum: tuple[tuple[float, int], ...] = ((6.0, 60), (24.0, 60), (72.0, 40), (120.0, 40))
@@ -122,6 +127,7 @@ class TrainingConfig:
     mode: str = "online"
     initialisation: str | None = None
     start_warming_k: float = 0.0
+    spectrum_loss_weight: float = 0.0
 
     def __post_init__(self):
         if self.start_warming_k < 0:
@@ -129,6 +135,12 @@ class TrainingConfig:
         if self.start_warming_k > 0 and self.mode == "offline":
             raise ValueError(
                 "start_warming_k perturbs rollouts; offline training has none (set it to 0)"
+            )
+        if self.spectrum_loss_weight < 0:
+            raise ValueError(f"spectrum_loss_weight must be ≥ 0, got {self.spectrum_loss_weight:g}")
+        if self.spectrum_loss_weight > 0 and self.mode == "offline":
+            raise ValueError(
+                "spectrum_loss_weight scores rollouts; offline training has none (set it to 0)"
             )
         if self.mode not in ("online", "offline"):
             raise ValueError(f"mode must be 'online' or 'offline', got {self.mode!r}")

@@ -170,3 +170,15 @@ def test_tables_first_built_inside_jit_do_not_leak_tracers():
     inside = jax.jit(grid.to_nodal)(c)
     outside = grid.to_nodal(c)  # would raise UnexpectedTracerError if a tracer had been cached
     np.testing.assert_allclose(inside, outside, atol=1e-5)
+
+
+def test_power_by_degree_is_the_same_traced_and_concrete():
+    grid = Grid.from_name("T21")
+    modal = jnp.asarray(random_modal(grid, 6), grid.complex_dtype)
+    concrete = grid.power_by_degree(modal)
+    traced = jax.jit(grid.power_by_degree)(modal)
+    assert concrete.dtype == np.float64 and traced.dtype == np.float32
+    np.testing.assert_allclose(traced, concrete, rtol=1e-5)
+    # and it is differentiable: d/dc of the total power of a real field's m = 0 part
+    grad = jax.grad(lambda c: grid.power_by_degree(c).sum())(modal.real.astype(np.float32))
+    assert np.all(np.isfinite(grad))

@@ -136,3 +136,43 @@ def test_warmed_starts_are_drawn_from_the_key_and_scored_against_the_unwarmed_tr
 def test_start_warming_is_checked(options, message):
     with pytest.raises(ValueError, match=message):
         TrainingConfig(**options)
+
+
+def test_spectrum_error_charges_damping_not_displacement(setup):
+    from ngcm_lab.losses import spectrum_error
+
+    hybrid, truth, _ = setup
+    target = {k: truth.targets[k][1:3] for k in ("u", "v")}
+    rolled = {k: np.roll(v, 17, axis=-1) for k, v in target.items()}  # the same flow, moved
+    damped = {k: 0.8 * v for k, v in target.items()}  # every scale's energy × 0.64
+    assert float(spectrum_error(hybrid, target, target)) == 0.0
+    assert float(spectrum_error(hybrid, rolled, target)) < 1e-6
+    np.testing.assert_allclose(
+        float(jax.jit(lambda p, t: spectrum_error(hybrid, p, t))(damped, target)),
+        np.log(0.64) ** 2,
+        rtol=1e-3,
+    )
+
+
+def test_the_spectrum_term_adds_its_weight_times_the_error(tiny_config, setup):
+    import dataclasses
+
+    from ngcm_lab.hybrid_model import HybridState
+    from ngcm_lab.losses import make_loss, nodal_prediction, spectrum_error
+
+    hybrid, truth, _ = setup
+    params = hybrid.init_params(jax.random.key(0))
+    state = HybridState(truth.state(0), np.float32(truth.times_s[0]))
+    targets = {k: v[1:2] for k, v in truth.targets.items()}
+    key = jax.random.key(3)
+    with_term = dataclasses.replace(tiny_config, spectrum_loss_weight=2.0)
+    plain = make_loss(hybrid, truth, tiny_config, 1)(params, state, targets, key)
+    both = make_loss(hybrid, truth, with_term, 1)(params, state, targets, key)
+    per_output = int(round(truth.interval_s / tiny_config.physics_interval_s))
+    _, states = hybrid.rollout(params, state, per_output)
+    predicted = nodal_prediction(hybrid, jax.tree.map(lambda x: x[-1:], states))
+    expected = 2.0 * float(spectrum_error(hybrid, predicted, targets))
+    assert expected > 1e-8
+    np.testing.assert_allclose(float(both) - float(plain), expected, rtol=1e-3)
+    with pytest.raises(ValueError, match="must be ≥ 0"):
+        TrainingConfig(spectrum_loss_weight=-1.0)
