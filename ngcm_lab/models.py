@@ -134,6 +134,18 @@ class SteppedModel:
 
         return time_integration.with_filters(raw, [apply])
 
+    def resolved_degree(self, period_s: float = SECONDS_PER_DAY) -> int:
+        """The largest total wavenumber n such that the filters keep at least half the energy of
+        every degree ≤ n over `period_s`: the scales the model carries rather than removes
+        (17 of T21's 21 with the default filter and a 30-minute step). Losses and scores that
+        compare spectra stop here; above it every model of this grid is empty by design."""
+        grid = self.equation.grid
+        factors = np.prod([f.factors(grid, self.dt_s) for f in self.filters], axis=0)
+        steps = period_s / self.dt_s
+        energy = np.abs(factors[0, : grid.truncation + 1]) ** (2 * steps)  # m = 0 row: n = k
+        removed = np.flatnonzero(energy < 0.5)
+        return int(removed[0] - 1) if removed.size else grid.truncation
+
     def steps_for(self, days: float) -> int:
         """The whole number of time steps in `days`, or a ValueError naming the mismatch."""
         return forecast.whole_steps(days * SECONDS_PER_DAY, self.dt_s, f"{days:g} days")

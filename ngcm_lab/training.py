@@ -97,9 +97,10 @@ class TrainingConfig:
         0 leaves the starts as the truth gives them.
       spectrum_loss_weight: weight of the spectral term of an online loss (NeuralGCM's; Kochkov
         et al. 2024, Methods): the mean squared log ratio of the rollout's kinetic-energy
-        spectrum to the truth's, per output time, level and total wavenumber 1…N−1
-        (`losses.spectrum_error`). Squared error alone rewards damping the scales a forecast
-        cannot place; this term charges for the energy lost. 0: squared error (or CRPS) only.
+        spectrum to the truth's, per output time, level and total wavenumber the model's filter
+        keeps (`losses.spectrum_error`). Squared error alone rewards damping the scales a
+        forecast cannot place; this term charges for the energy lost. 0: squared error (or
+        CRPS) only.
     """
 
     curriculum: tuple[tuple[float, int], ...] = ((6.0, 60), (24.0, 60), (72.0, 40), (120.0, 40))

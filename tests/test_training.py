@@ -176,3 +176,14 @@ def test_the_spectrum_term_adds_its_weight_times_the_error(tiny_config, setup):
     np.testing.assert_allclose(float(both) - float(plain), expected, rtol=1e-3)
     with pytest.raises(ValueError, match="must be ≥ 0"):
         TrainingConfig(spectrum_loss_weight=-1.0)
+
+
+def test_resolved_degree_is_where_the_filter_starts_to_empty_the_spectrum():
+    from ngcm_lab.filtering import ExponentialFilter
+
+    model = PrimitiveEquationsModel.from_case("held_suarez", "T21", layers=3, dt=1800.0)
+    n = model.resolved_degree()
+    factors = ExponentialFilter().factors(model.grid, model.dt_s)[0]
+    per_day = factors ** (2 * 48)
+    assert n == 17 and per_day[n] >= 0.5 > per_day[n + 1]
+    assert model.resolved_degree(10 * 86400.0) < n
