@@ -93,7 +93,8 @@ def make_loss(
     area-weighted error of the rollout started from `state` — squared error over the truth's
     variance ("mse"), or the two-member CRPS over its standard deviation ("crps"; the members'
     random fields are drawn from `key`), plus `config.spectrum_loss_weight` times the
-    `spectrum_error` of the trajectory (of each member)."""
+    `spectrum_error` of the trajectory (of each member) and `config.bias_loss_weight` times its
+    squared area-mean error per level over the truth's variance (of the members' mean)."""
     per_output = int(round(truth.interval_s / config.physics_interval_s))
     if per_output < 1 or abs(per_output * config.physics_interval_s - truth.interval_s) > 1e-6:
         raise ValueError(
@@ -114,6 +115,7 @@ def make_loss(
         return _offline_loss(model, truth, config, outputs, variables)
     power = 2 if config.loss == "mse" else 1
     normaliser = {k: float(np.std(truth.targets[k]) ** -power) for k in variables}
+    inverse_variance = {k: float(np.var(truth.targets[k]) ** -1) for k in variables}
 
     def trajectory(params: Params, state: HybridState) -> dict[str, jax.Array]:
         _, states = model.rollout(params, state, outputs * per_output)
@@ -132,6 +134,19 @@ def make_loss(
             return 0.0
         return config.spectrum_loss_weight * spectrum_error(model, predicted, targets)
 
+    def bias(predicted, targets):
+        """The systematic part of the error, which a free run accumulates: NeuralGCM's bias
+        term, its batch mean taken here over the globe of each forecast."""
+        if config.bias_loss_weight == 0:
+            return 0.0
+        total = sum(
+            w
+            * inverse_variance[k]
+            * jnp.mean(jnp.sum((predicted[k] - targets[k]) * weights, axis=(-2, -1)) ** 2)
+            for k, w in variables.items()
+        )
+        return config.bias_loss_weight * total / sum(variables.values())
+
     def loss(params, state, targets, key):
         if config.start_warming_k > 0:
             warming = config.start_warming_k * jax.random.normal(jax.random.fold_in(key, 1))
@@ -143,7 +158,7 @@ def make_loss(
                 state = model.wrap(state.dynamics, state.time_s, key)
             predicted = trajectory(params, state)
             error = combine({k: (predicted[k] - targets[k]) ** 2 for k in variables})
-            return error + spectral(predicted, targets)
+            return error + spectral(predicted, targets) + bias(predicted, targets)
         members = jax.vmap(lambda k: model.wrap(state.dynamics, state.time_s, k))(
             jax.random.split(key)
         )
@@ -151,7 +166,9 @@ def make_loss(
             trajectory(params, jax.tree.map(lambda x, i=i: x[i], members)) for i in (0, 1)
         )
         error = combine({k: crps_two_members(first[k], second[k], targets[k]) for k in variables})
-        return error + (spectral(first, targets) + spectral(second, targets)) / 2
+        mean = {k: (first[k] + second[k]) / 2 for k in variables}
+        spectra = (spectral(first, targets) + spectral(second, targets)) / 2
+        return error + spectra + bias(mean, targets)
 
     return loss
 

@@ -101,6 +101,9 @@ class TrainingConfig:
         keeps (`losses.spectrum_error`). Squared error alone rewards damping the scales a
         forecast cannot place; this term charges for the energy lost. 0: squared error (or
         CRPS) only.
+      bias_loss_weight: weight of the bias term of an online loss (NeuralGCM's): the squared
+        area-mean error per variable, level and output time over the truth's variance, which
+        charges the systematic error a free run accumulates as drift. 0: none.
     """
 
     curriculum: tuple[tuple[float, int], ...] = ((6.0, 60), (24.0, 60), (72.0, 40), (120.0, 40))
@@ -129,6 +132,7 @@ class TrainingConfig:
     initialisation: str | None = None
     start_warming_k: float = 0.0
     spectrum_loss_weight: float = 0.0
+    bias_loss_weight: float = 0.0
 
     def __post_init__(self):
         if self.start_warming_k < 0:
@@ -137,12 +141,12 @@ class TrainingConfig:
             raise ValueError(
                 "start_warming_k perturbs rollouts; offline training has none (set it to 0)"
             )
-        if self.spectrum_loss_weight < 0:
-            raise ValueError(f"spectrum_loss_weight must be ≥ 0, got {self.spectrum_loss_weight:g}")
-        if self.spectrum_loss_weight > 0 and self.mode == "offline":
-            raise ValueError(
-                "spectrum_loss_weight scores rollouts; offline training has none (set it to 0)"
-            )
+        for name in ("spectrum_loss_weight", "bias_loss_weight"):
+            weight = getattr(self, name)
+            if weight < 0:
+                raise ValueError(f"{name} must be ≥ 0, got {weight:g}")
+            if weight > 0 and self.mode == "offline":
+                raise ValueError(f"{name} scores rollouts; offline training has none (set it to 0)")
         if self.mode not in ("online", "offline"):
             raise ValueError(f"mode must be 'online' or 'offline', got {self.mode!r}")
         if self.mode == "offline" and self.loss != "mse":

@@ -187,3 +187,35 @@ def test_resolved_degree_is_where_the_filter_starts_to_empty_the_spectrum():
     per_day = factors ** (2 * 48)
     assert n == 17 and per_day[n] >= 0.5 > per_day[n + 1]
     assert model.resolved_degree(10 * 86400.0) < n
+
+
+def test_the_bias_term_adds_its_weight_times_the_squared_area_mean_error(tiny_config, setup):
+    import dataclasses
+
+    from ngcm_lab.hybrid_model import HybridState
+    from ngcm_lab.losses import make_loss, nodal_prediction
+
+    hybrid, truth, _ = setup
+    params = hybrid.init_params(jax.random.key(0))
+    state = HybridState(truth.state(0), np.float32(truth.times_s[0]))
+    targets = {k: v[1:2] for k, v in truth.targets.items()}
+    key = jax.random.key(3)
+    plain = make_loss(hybrid, truth, tiny_config, 1)(params, state, targets, key)
+    both = make_loss(hybrid, truth, dataclasses.replace(tiny_config, bias_loss_weight=5.0), 1)(
+        params, state, targets, key
+    )
+    per_output = int(round(truth.interval_s / tiny_config.physics_interval_s))
+    _, states = hybrid.rollout(params, state, per_output)
+    predicted = nodal_prediction(hybrid, jax.tree.map(lambda x: x[-1:], states))
+    weights = dict(tiny_config.loss_weights)
+    used = [k for k in weights if k in predicted]
+    by_hand = sum(
+        weights[k]
+        * np.mean(hybrid.grid.global_mean(np.asarray(predicted[k]) - targets[k]) ** 2)
+        / np.var(truth.targets[k])
+        for k in used
+    ) / sum(weights[k] for k in used)
+    assert by_hand > 0
+    np.testing.assert_allclose(float(both) - float(plain), 5.0 * by_hand, rtol=2e-3)
+    with pytest.raises(ValueError, match="offline training has none"):
+        TrainingConfig(bias_loss_weight=1.0, mode="offline", curriculum=((6.0, 2),))
