@@ -240,6 +240,16 @@ def _evaluation_text(result: dict[str, Any]) -> str:
                     for name, h in heating.items()
                 )
             )
+    ratio, top = result.get("kinetic_energy_ratio_at_last_lead"), result.get("resolved_degree")
+    if ratio and top:  # entry i is n = i + 1; the scales a student sees damped or not
+        low = min(10, top)
+        lines.append(
+            f"kinetic energy over the truth's at {leads[-1]:g} h, n = {low}–{top} (range): "
+            + "; ".join(
+                f"{name} {min(r[low - 1 : top]):.2f}–{max(r[low - 1 : top]):.2f}"
+                for name, r in ratio.items()
+            )
+        )
     for score in ("crps", "spread"):
         if score in result:
             for name, values in result[score]["hybrid"].items():

@@ -361,8 +361,11 @@ def evaluate(
             hybrid, oracle_hybrid, params, own[::4]
         )
     # n = 1 … N − 1: n = 0 holds no wind and the exponential filter empties n = N every step,
-    # while the truth's re-encoded states keep some energy there.
+    # while the truth's re-encoded states keep some energy there. Degrees above
+    # `resolved_degree` lose most of their energy to the filter within a day in any forecast
+    # of this grid (baseline and oracle alike): damping is judged at n ≤ resolved_degree.
     resolved = slice(1, hybrid.grid.truncation)
+    result["resolved_degree"] = hybrid.dycore.resolved_degree()
     final = {n: e["final_spectrum"] for n, e in forecasts.items()}
     spectra = {"truth": final["baseline"]["truth"].mean(0)[resolved]}
     spectra.update({n: f["model"].mean(0)[resolved] for n, f in final.items()})

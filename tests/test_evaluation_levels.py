@@ -198,8 +198,14 @@ def test_text_report_names_the_hybrids_worst_level(evaluated):
     result = evaluated[0]
     text = cli_training._evaluation_text(result)
     lines = text.splitlines()
-    # header, legend, a line per variable, the fit at the starts and in the forecasts
-    assert len(lines) == 2 + 3 + 2
+    # header, legend, a line per variable, the fit at the starts and in the forecasts, the
+    # kinetic energy at the last lead over n = 10 … resolved degree
+    assert len(lines) == 2 + 3 + 2 + 1
+    top = result["resolved_degree"]
+    assert top == evaluated[2].hybrid.dycore.resolved_degree()
+    assert lines[-1].startswith("kinetic energy over")
+    ratio = result["kinetic_energy_ratio_at_last_lead"]["hybrid"][9:top]
+    assert f"hybrid {min(ratio):.2f}–{max(ratio):.2f}" in lines[-1], lines[-1]
     for name in LAYERED:
         (line,) = [x for x in lines if x.startswith(f"  {name} ")]
         rmse = np.asarray(result["rmse_by_level"]["hybrid"][name])[-1]
