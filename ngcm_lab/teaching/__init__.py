@@ -1,0 +1,50 @@
+"""Self-checks for the exercises of the course notebooks.
+
+Each ``check_*`` function takes a student's number, compares it with a reference that the package
+computes (or, where the reference is a published range, with that range), prints a one-line
+verdict and returns ``True`` or ``False``. A wrong answer is not an error: the verdict says which
+way it is off and gives a hint. Only input that is not a number gets a one-line explanation (and
+``False``) instead of a verdict. Each tolerance is stated in its function's docstring; the number
+each function compares with, and why it is what it is, are in its docstring too.
+
+    >>> from ngcm_lab import teaching
+    >>> teaching.check_gibbs_overshoot(0.09, truncation=42)  # doctest: +SKIP
+    ✓ overshoot at N = 42: 0.09 is within 0.01 of 0.090 ...
+
+The checks live in one module per part of the course, all importable from here:
+`ngcm_lab.teaching.dynamics` (notebooks 1–5).
+"""
+
+from ngcm_lab.teaching.dynamics import (
+    acc_without_climatology,
+    check_acc_without_climatology,
+    check_courant_number,
+    check_eddy_heat_flux_peak,
+    check_gibbs_overshoot,
+    check_jw_minimum_surface_pressure,
+    check_jw_steady_eddy_wind,
+    check_orography_slope,
+    check_rossby_haurwitz_phase_speed,
+    check_round_trip_float64,
+    eddy_heat_flux_peak_latitude,
+    gibbs_overshoot,
+    orography_spectral_slope,
+    rossby_haurwitz_reference_speed,
+)
+
+__all__ = [
+    "acc_without_climatology",
+    "check_acc_without_climatology",
+    "check_courant_number",
+    "check_eddy_heat_flux_peak",
+    "check_gibbs_overshoot",
+    "check_jw_minimum_surface_pressure",
+    "check_jw_steady_eddy_wind",
+    "check_orography_slope",
+    "check_rossby_haurwitz_phase_speed",
+    "check_round_trip_float64",
+    "eddy_heat_flux_peak_latitude",
+    "gibbs_overshoot",
+    "orography_spectral_slope",
+    "rossby_haurwitz_reference_speed",
+]
