@@ -98,3 +98,59 @@ def test_bad_input_is_one_line(capsys, bad):
     assert teaching.check_round_trip_float64(bad) is False
     out = verdict(capsys)
     assert out.startswith("check_round_trip_float64:"), out
+
+
+# ------------------------------------------------------------- notebook 9: sensitivities
+
+
+def test_upstream_speed(capsys):
+    reference = teaching.steering_wind()
+    assert 12 < reference < 20  # the jet's westerlies at σ = 0.85, 50°N
+    assert teaching.check_upstream_speed(17.6)  # the notebook's full run
+    verdict(capsys)
+    assert not teaching.check_upstream_speed(17.6 * 3.6)
+    assert "km/h" in verdict(capsys)
+    assert not teaching.check_upstream_speed(-15.0)
+    assert "positive" in verdict(capsys)
+    assert not teaching.check_upstream_speed(8.8)  # 380 km in 12 hours: one grid column
+    assert "grid column" in verdict(capsys)
+
+
+def test_warming_as_surface_pressure(capsys):
+    reference = teaching.warming_as_surface_pressure(8)
+    by_hand = 1000.0 * np.log(0.875 / 0.75) / 268.0  # hPa: p_s ln(σ_b/σ_t) ΔT / T_s
+    assert reference == pytest.approx(by_hand, rel=0.01)
+    assert teaching.check_warming_as_surface_pressure(0.55)
+    verdict(capsys)
+    assert not teaching.check_warming_as_surface_pressure(100 * reference)
+    assert "Pa" in verdict(capsys)
+    assert not teaching.check_warming_as_surface_pressure(6.0)  # a whole column
+    assert "whole column" in verdict(capsys)
+    assert not teaching.check_warming_as_surface_pressure(0.55, layers=1.5)
+    assert verdict(capsys).startswith("check_warming_as_surface_pressure:")
+
+
+def test_linearity_limit(capsys):
+    assert teaching.check_linearity_limit({24: 74.0, 48: 35.0, 96: 7.6})
+    verdict(capsys)
+    assert not teaching.check_linearity_limit({24: 7.6, 96: 74.0})
+    assert "shrink" in verdict(capsys)
+    for bad in ({24: "a"}, [24, 48], {48: 30.0}):
+        assert not teaching.check_linearity_limit(bad)
+        assert verdict(capsys).startswith("check_linearity_limit:")
+
+
+def test_noisy_drag_fit(capsys):
+    assert teaching.check_noisy_drag_fit(np.float32(1.02))
+    verdict(capsys)
+    assert not teaching.check_noisy_drag_fit(1.02 / 86400)
+    assert "86400" in verdict(capsys)
+    assert not teaching.check_noisy_drag_fit(0.4)
+    assert "velocity_unit" in verdict(capsys)
+
+
+def test_temperature_sensitivity_ratio(capsys):
+    assert teaching.check_temperature_sensitivity_ratio(1.75)
+    verdict(capsys)
+    assert not teaching.check_temperature_sensitivity_ratio(0.08)  # the wind's ratio
+    assert "wind" in verdict(capsys)

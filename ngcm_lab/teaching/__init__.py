@@ -12,7 +12,7 @@ each function compares with, and why it is what it is, are in its docstring too.
     ✓ overshoot at N = 42: 0.09 is within 0.01 of 0.090 ...
 
 The checks live in one module per part of the course, all importable from here:
-`ngcm_lab.teaching.dynamics` (notebooks 1–5).
+`ngcm_lab.teaching.dynamics` (notebooks 1–5) and `ngcm_lab.teaching.sensitivities` (notebook 9).
 """
 
 from ngcm_lab.teaching.dynamics import (
@@ -31,6 +31,15 @@ from ngcm_lab.teaching.dynamics import (
     orography_spectral_slope,
     rossby_haurwitz_reference_speed,
 )
+from ngcm_lab.teaching.sensitivities import (
+    check_linearity_limit,
+    check_noisy_drag_fit,
+    check_temperature_sensitivity_ratio,
+    check_upstream_speed,
+    check_warming_as_surface_pressure,
+    steering_wind,
+    warming_as_surface_pressure,
+)
 
 __all__ = [
     "acc_without_climatology",
@@ -40,11 +49,18 @@ __all__ = [
     "check_gibbs_overshoot",
     "check_jw_minimum_surface_pressure",
     "check_jw_steady_eddy_wind",
+    "check_linearity_limit",
+    "check_noisy_drag_fit",
     "check_orography_slope",
     "check_rossby_haurwitz_phase_speed",
     "check_round_trip_float64",
+    "check_temperature_sensitivity_ratio",
+    "check_upstream_speed",
+    "check_warming_as_surface_pressure",
     "eddy_heat_flux_peak_latitude",
     "gibbs_overshoot",
     "orography_spectral_slope",
     "rossby_haurwitz_reference_speed",
+    "steering_wind",
+    "warming_as_surface_pressure",
 ]
