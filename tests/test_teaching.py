@@ -154,3 +154,47 @@ def test_temperature_sensitivity_ratio(capsys):
     verdict(capsys)
     assert not teaching.check_temperature_sensitivity_ratio(0.08)  # the wind's ratio
     assert "wind" in verdict(capsys)
+
+
+# ------------------------------------------------------------- notebook 10: accelerators
+
+
+def test_cost_slope(capsys):
+    cubic = {"T21": 1e-3, "T42": 8e-3, "TL85": 1e-3 * (85 / 21) ** 3}
+    assert teaching.cost_slope(cubic) == pytest.approx(3.0, abs=1e-6)
+    assert teaching.check_cost_slope(3.1, cubic)
+    assert "N³" in verdict(capsys)
+    assert teaching.check_cost_slope(2.0, {"T21": 1.0, "T42": 4.0})
+    assert "N²" in verdict(capsys)
+    assert not teaching.check_cost_slope(2.0, cubic)
+    assert "Hint" in verdict(capsys)
+    assert not teaching.check_cost_slope(2.0, {"L42": 1.0})
+    assert verdict(capsys).startswith("check_cost_slope:")
+
+
+def test_device_speedup(capsys):
+    assert teaching.check_device_speedup(1.3, devices=2, cores=2)
+    assert "faster" in verdict(capsys)
+    assert not teaching.check_device_speedup(3.0, devices=2, cores=2)
+    assert "cannot beat" in verdict(capsys)
+    assert not teaching.check_device_speedup(0.2, devices=2, cores=2)
+    assert "compil" in verdict(capsys)
+
+
+def test_batch_saturation(capsys):
+    times = {1: 10.0, 2: 6.0, 4: 4.0, 8: 3.9, 16: 3.95}
+    assert teaching.batch_saturation(times) == 4
+    assert teaching.batch_saturation({1: 1.0, 2: 1.1}) == 1  # a busy CPU: no gain at all
+    assert teaching.check_batch_saturation(4, times)
+    verdict(capsys)
+    assert not teaching.check_batch_saturation(16, times)
+    assert "Hint" in verdict(capsys)
+
+
+def test_float32_drift(capsys):
+    reference = teaching.williamson2_height_error(1.0)
+    assert 1e-9 < reference < 1e-6  # float32 round-off, far above float64's ~1e-15
+    assert teaching.check_float32_drift(2 * reference, days=1.0)
+    verdict(capsys)
+    assert not teaching.check_float32_drift(1.6e-15, days=1.0)
+    assert "float64" in verdict(capsys)

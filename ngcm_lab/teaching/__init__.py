@@ -12,9 +12,19 @@ each function compares with, and why it is what it is, are in its docstring too.
     ✓ overshoot at N = 42: 0.09 is within 0.01 of 0.090 ...
 
 The checks live in one module per part of the course, all importable from here:
-`ngcm_lab.teaching.dynamics` (notebooks 1–5) and `ngcm_lab.teaching.sensitivities` (notebook 9).
+`ngcm_lab.teaching.dynamics` (notebooks 1–5), `ngcm_lab.teaching.sensitivities` (notebook 9)
+and `ngcm_lab.teaching.accelerators` (notebook 10).
 """
 
+from ngcm_lab.teaching.accelerators import (
+    batch_saturation,
+    check_batch_saturation,
+    check_cost_slope,
+    check_device_speedup,
+    check_float32_drift,
+    cost_slope,
+    williamson2_height_error,
+)
 from ngcm_lab.teaching.dynamics import (
     acc_without_climatology,
     check_acc_without_climatology,
@@ -43,9 +53,14 @@ from ngcm_lab.teaching.sensitivities import (
 
 __all__ = [
     "acc_without_climatology",
+    "batch_saturation",
     "check_acc_without_climatology",
+    "check_batch_saturation",
+    "check_cost_slope",
     "check_courant_number",
+    "check_device_speedup",
     "check_eddy_heat_flux_peak",
+    "check_float32_drift",
     "check_gibbs_overshoot",
     "check_jw_minimum_surface_pressure",
     "check_jw_steady_eddy_wind",
@@ -57,10 +72,12 @@ __all__ = [
     "check_temperature_sensitivity_ratio",
     "check_upstream_speed",
     "check_warming_as_surface_pressure",
+    "cost_slope",
     "eddy_heat_flux_peak_latitude",
     "gibbs_overshoot",
     "orography_spectral_slope",
     "rossby_haurwitz_reference_speed",
     "steering_wind",
     "warming_as_surface_pressure",
+    "williamson2_height_error",
 ]
