@@ -37,7 +37,8 @@ def check_cost_slope(slope, seconds_per_step: dict) -> bool:
     Reference: `cost_slope(seconds_per_step)`, the fit to the times the student read; tolerance
     0.2. The verdict says which law it is nearer: N² (the grid points, with N² log N for the
     FFTs) or N³ (the Legendre transforms). Per dycore step, so the shorter time step of a finer
-    grid is not counted. The project's 2-core CPU (float32, 20 layers; T21, T42, T85) gave 2.4.
+    grid is not counted. The project's busy 2-core CPU (float32, 20 layers; T21, T42, T85)
+    gave 2.3–2.5 from run to run.
     """
     caller = "check_cost_slope"
     value = _number(slope, "the slope", caller)
@@ -123,8 +124,8 @@ def check_batch_saturation(batch, per_member_seconds) -> bool:
     if value == reference:
         return _verdict(
             True,
-            f"from {reference} members on, a larger batch gains less than 10 % per member: "
-            "the hardware is busy.",
+            f"it stops falling at a batch of {reference}: no larger batch gains 10 % per "
+            "member, the hardware is busy.",
         )
     return _verdict(
         False,
@@ -151,9 +152,11 @@ def williamson2_height_error(days: float, resolution: str = "T42") -> float:
 def check_float32_drift(error, days: float = 30.0) -> bool:
     """Exercise 10.4: the relative l2 height error of test case 2 at T42 in float32 after `days`.
 
-    Reference: `williamson2_height_error(days)`, the same run by the package (on the default
-    device). Tolerance: a factor of 3 either way (another time step or device sums the round-off
-    in another order). It grows like the square root of the number of steps, far below the
+    Reference: `williamson2_height_error(days)`, the same run by the package in one jitted
+    rollout (on the default device): 9.5e-8 after 30 days on the project's CPU. Tolerance: a
+    factor of 5 either way. Round-off does not grow steadily, it wanders: the same 30 days run
+    as `model.run` in 5-day pieces (another compiled program, summing in another order) gives
+    3.0, 5.6, 8.6, 7.0, 6.5 and 4.3e-8 at days 5 to 30. Either way it is far below the
     truncation error of a T42 forecast (Rossby–Haurwitz at day 10 against T213: 1.9e-3).
     """
     caller = "check_float32_drift"
@@ -165,11 +168,11 @@ def check_float32_drift(error, days: float = 30.0) -> bool:
         print(f"{caller}: days must be between 0 and 100, got {d:g}")
         return False
     reference = williamson2_height_error(d)
-    if value > 0 and reference / 3 <= value <= 3 * reference:
+    if value > 0 and reference / 5 <= value <= 5 * reference:
         return _verdict(
             True,
-            f"{value:.1e} after {d:g} days ≈ the package's {reference:.1e}: round-off, "
-            "growing like √steps.",
+            f"{value:.1e} after {d:g} days, like the package's {reference:.1e}: round-off, far "
+            "below a T42 forecast's truncation error (~1e-3).",
         )
     if 0 <= value < 1e-12:
         hint = "that is float64 round-off: build the model with dtype=np.float32."
