@@ -1,47 +1,15 @@
-"""Self-checks for the exercises of the course notebooks 1–5.
-
-Each ``check_*`` function takes a student's number, compares it with a reference that the package
-computes (or, where the reference is a published range, with that range), prints a one-line
-verdict and returns ``True`` or ``False``. A wrong answer is not an error: the verdict says which
-way it is off and gives a hint. Only input that is not a number gets a one-line explanation (and
-``False``) instead of a verdict. Each tolerance is stated in its function's docstring.
-
-    >>> from ngcm_lab import teaching
-    >>> teaching.check_gibbs_overshoot(0.09, truncation=42)  # doctest: +SKIP
-    ✓ overshoot at N = 42: 0.09 is within 0.01 of 0.090 ...
+"""Self-checks for the exercises of the course notebooks 1–5: spherical harmonics, shallow water,
+the baroclinic wave, Held–Suarez and real data (see `ngcm_lab.teaching`).
 """
 
 from __future__ import annotations
 
 import functools
-import numbers
 
 import numpy as np
 
 from ngcm_lab.constants import EARTH_RADIUS
-
-# The number each function compares with, and why it is what it is, are in its docstring.
-
-
-def _number(value, what: str, caller: str) -> float | None:
-    """``value`` as a finite float, or None after printing one line that says what was wrong."""
-    if isinstance(value, np.ndarray | list | tuple) and np.size(value) == 1:
-        value = np.asarray(value).reshape(()).item()
-    if hasattr(value, "item") and np.ndim(value) == 0 and not isinstance(value, str):
-        value = value.item()  # numpy, jax and xarray scalars
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        print(f"{caller}: {what} must be one number, got {type(value).__name__} {value!r:.60}")
-        return None
-    if not np.isfinite(value):
-        print(f"{caller}: {what} must be a finite number, got {value}")
-        return None
-    return float(value)
-
-
-def _verdict(ok: bool, message: str, hint: str = "") -> bool:
-    print(("✓ " if ok else "✗ ") + message + ("" if ok or not hint else f" Hint: {hint}"))
-    return ok
-
+from ngcm_lab.teaching._common import _number, _verdict
 
 # ---------------------------------------------------------------- notebook 1: spherical harmonics
 
