@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ngcm_lab import teaching_hybrid as th
+from ngcm_lab import teaching as th
+from ngcm_lab.teaching import hybrid as teaching_hybrid
 
 
 def verdict(capsys) -> str:
@@ -29,7 +30,7 @@ def test_surface_fluxes_references(capsys):
     verdict(capsys)
     assert not th.check_untrained_output_ratio(fresh, 100.0)
     assert "Hint" in verdict(capsys)
-    hybrid, params, state = th._surface_fluxes_hybrid()
+    hybrid, params, state = teaching_hybrid._surface_fluxes_hybrid()
     top = list(th.column_input_gradient(hybrid, params, state))[:5]
     assert th.check_top_inputs(top[:3] + ["toa_insolation", "land_fraction"])
     verdict(capsys)

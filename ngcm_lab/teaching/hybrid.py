@@ -1,12 +1,12 @@
 """Self-checks for the exercises of the hybrid-model notebooks 6–8.
 
-Like `ngcm_lab.teaching` (notebooks 1–5): each ``check_*`` function takes a student's answer,
+Like the checks of notebooks 1–5: each ``check_*`` function takes a student's answer,
 compares it with a reference that the package computes (from the shipped checkpoints or their
 stored evaluations) or with a stated relation, prints a one-line verdict with a hint when it is
 off, and returns ``True`` or ``False``. Each tolerance is stated in its function's docstring.
 
-    >>> from ngcm_lab import teaching_hybrid
-    >>> teaching_hybrid.check_proper_forecast(0.5, 1.0)  # doctest: +SKIP
+    >>> from ngcm_lab import teaching
+    >>> teaching.check_proper_forecast(0.5, 1.0)  # doctest: +SKIP
     ✓ N(0.50, 1.00²) ...
 """
 
@@ -17,7 +17,7 @@ import json
 
 import numpy as np
 
-from ngcm_lab.teaching import _number, _verdict
+from ngcm_lab.teaching._common import _number, _verdict
 
 # ---------------------------------------------------------------- notebook 6: the column network
 
