@@ -154,26 +154,35 @@ def test_spectrum_error_charges_damping_not_displacement(setup):
     )
 
 
-def test_the_spectrum_term_adds_its_weight_times_the_error(tiny_config, setup):
+def _loss_with_and_without(tiny_config, setup, **weights):
+    """(loss with `weights` − loss without, the one-output prediction, the targets) from the
+    first truth state with fresh parameters."""
     import dataclasses
 
     from ngcm_lab.hybrid_model import HybridState
-    from ngcm_lab.losses import make_loss, nodal_prediction, spectrum_error
+    from ngcm_lab.losses import make_loss, nodal_prediction
 
     hybrid, truth, _ = setup
     params = hybrid.init_params(jax.random.key(0))
     state = HybridState(truth.state(0), np.float32(truth.times_s[0]))
     targets = {k: v[1:2] for k, v in truth.targets.items()}
     key = jax.random.key(3)
-    with_term = dataclasses.replace(tiny_config, spectrum_loss_weight=2.0)
     plain = make_loss(hybrid, truth, tiny_config, 1)(params, state, targets, key)
-    both = make_loss(hybrid, truth, with_term, 1)(params, state, targets, key)
+    with_terms = dataclasses.replace(tiny_config, **weights)
+    both = make_loss(hybrid, truth, with_terms, 1)(params, state, targets, key)
     per_output = int(round(truth.interval_s / tiny_config.physics_interval_s))
     _, states = hybrid.rollout(params, state, per_output)
     predicted = nodal_prediction(hybrid, jax.tree.map(lambda x: x[-1:], states))
-    expected = 2.0 * float(spectrum_error(hybrid, predicted, targets))
+    return float(both) - float(plain), predicted, targets
+
+
+def test_the_spectrum_term_adds_its_weight_times_the_error(tiny_config, setup):
+    from ngcm_lab.losses import spectrum_error
+
+    added, predicted, targets = _loss_with_and_without(tiny_config, setup, spectrum_loss_weight=2.0)
+    expected = 2.0 * float(spectrum_error(setup[0], predicted, targets))
     assert expected > 1e-8
-    np.testing.assert_allclose(float(both) - float(plain), expected, rtol=1e-3)
+    np.testing.assert_allclose(added, expected, rtol=1e-3)
     with pytest.raises(ValueError, match="must be ≥ 0"):
         TrainingConfig(spectrum_loss_weight=-1.0)
 
@@ -190,23 +199,8 @@ def test_resolved_degree_is_where_the_filter_starts_to_empty_the_spectrum():
 
 
 def test_the_bias_term_adds_its_weight_times_the_squared_area_mean_error(tiny_config, setup):
-    import dataclasses
-
-    from ngcm_lab.hybrid_model import HybridState
-    from ngcm_lab.losses import make_loss, nodal_prediction
-
     hybrid, truth, _ = setup
-    params = hybrid.init_params(jax.random.key(0))
-    state = HybridState(truth.state(0), np.float32(truth.times_s[0]))
-    targets = {k: v[1:2] for k, v in truth.targets.items()}
-    key = jax.random.key(3)
-    plain = make_loss(hybrid, truth, tiny_config, 1)(params, state, targets, key)
-    both = make_loss(hybrid, truth, dataclasses.replace(tiny_config, bias_loss_weight=5.0), 1)(
-        params, state, targets, key
-    )
-    per_output = int(round(truth.interval_s / tiny_config.physics_interval_s))
-    _, states = hybrid.rollout(params, state, per_output)
-    predicted = nodal_prediction(hybrid, jax.tree.map(lambda x: x[-1:], states))
+    added, predicted, targets = _loss_with_and_without(tiny_config, setup, bias_loss_weight=5.0)
     weights = dict(tiny_config.loss_weights)
     used = [k for k in weights if k in predicted]
     by_hand = sum(
@@ -216,6 +210,6 @@ def test_the_bias_term_adds_its_weight_times_the_squared_area_mean_error(tiny_co
         for k in used
     ) / sum(weights[k] for k in used)
     assert by_hand > 0
-    np.testing.assert_allclose(float(both) - float(plain), 5.0 * by_hand, rtol=2e-3)
+    np.testing.assert_allclose(added, 5.0 * by_hand, rtol=2e-3)
     with pytest.raises(ValueError, match="offline training has none"):
         TrainingConfig(bias_loss_weight=1.0, mode="offline", curriculum=((6.0, 2),))
