@@ -65,8 +65,10 @@ def test_train_resume_and_evaluate(tiny_drag_truth_file, config_file, tmp_path, 
     # The text form says the same in a few lines.
     text = cli_training._evaluation_text(result)
     assert "baseline | hybrid | oracle" in text and "learned vs withheld" in text
-    # header, legend, the last lead per variable, the fit at the starts and in the forecasts
-    assert len(text.splitlines()) == 2 + 3 + 2
+    # header, legend, the last lead per variable, the fit at the starts and in the forecasts,
+    # the kinetic energy over the truth's at the last lead
+    assert len(text.splitlines()) == 2 + 3 + 2 + 1
+    assert text.splitlines()[-1].startswith("kinetic energy over the truth's at 12 h, n = 10–17")
 
 
 def test_unknown_configuration_is_a_usage_error(tmp_path, capsys):
