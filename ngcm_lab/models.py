@@ -122,8 +122,7 @@ class SteppedModel:
         dt = self.scales.nondim_time(self.dt_s)
         raw = time_integration.imex_rk_sil3(self.equation, dt)
         grid = self.equation.grid
-        factors = np.prod([f.factors(grid, self.dt_s) for f in self.filters], axis=0)
-        apply = modal_filter(factors, grid.dtype)
+        apply = modal_filter(self._filter_factors(), grid.dtype)
         keep = self.unfiltered_fields
         if keep:
             filtered = apply
@@ -134,15 +133,19 @@ class SteppedModel:
 
         return time_integration.with_filters(raw, [apply])
 
+    def _filter_factors(self) -> np.ndarray:
+        """The per-step multipliers of all the filters together, on the modal layout."""
+        return np.prod([f.factors(self.equation.grid, self.dt_s) for f in self.filters], axis=0)
+
     def resolved_degree(self, period_s: float = SECONDS_PER_DAY) -> int:
         """The largest total wavenumber n such that the filters keep at least half the energy of
         every degree ≤ n over `period_s`: the scales the model carries rather than removes
         (17 of T21's 21 with the default filter and a 30-minute step). Losses and scores that
         compare spectra stop here; above it every model of this grid is empty by design."""
         grid = self.equation.grid
-        factors = np.prod([f.factors(grid, self.dt_s) for f in self.filters], axis=0)
         steps = period_s / self.dt_s
-        energy = np.abs(factors[0, : grid.truncation + 1]) ** (2 * steps)  # m = 0 row: n = k
+        per_degree = self._filter_factors()[0, : grid.truncation + 1]  # m = 0 row: n = k
+        energy = np.abs(per_degree) ** (2 * steps)
         removed = np.flatnonzero(energy < 0.5)
         return int(removed[0] - 1) if removed.size else grid.truncation
 
