@@ -5,10 +5,10 @@ Online (NeuralGCM; Kochkov et al. 2024, Methods "Training"): the hybrid is unrol
 states and its trajectory is compared with the truth at every output time — squared error over
 the truth's variance, or the fair two-member CRPS over its standard deviation for a stochastic
 model — so the gradient flows back through the dynamical core — plus, if asked, a term on the
-rollout's kinetic-energy spectrum (`spectrum_error`). Offline (the classic alternative,
-e.g. Brenowitz & Bretherton 2018): the network's instantaneous tendency is fitted to
-(truth(t + Δ) − baseline(truth(t), Δ)) / Δ, one interval at a time; it never sees its own
-feedback on the flow.
+rollout's kinetic-energy spectrum (`spectrum_error`) and one on its area-mean bias. Offline
+(the classic alternative, e.g. Brenowitz & Bretherton 2018): the network's instantaneous
+tendency is fitted to (truth(t + Δ) − baseline(truth(t), Δ)) / Δ, one interval at a time; it
+never sees its own feedback on the flow.
 """
 
 from __future__ import annotations
