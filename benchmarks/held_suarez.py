@@ -268,21 +268,23 @@ def benchmark_case(
     dtype: Any = np.float32,
     dinosaur_impls: tuple[str, ...] = ("real",),
     with_dinosaur: bool = True,
+    dt: float = DT_SECONDS,
 ) -> dict[str, Any]:
-    """Both models at one resolution and number of layers, timed interleaved."""
+    """Both models at one resolution and number of layers and time step ``dt`` (s), timed
+    interleaved."""
     builders: dict[str, Any] = {
-        "ngcm_lab": lambda: build_ngcm_lab(resolution, layers, DT_SECONDS, nsteps, dtype),
+        "ngcm_lab": lambda: build_ngcm_lab(resolution, layers, dt, nsteps, dtype),
     }
     for impl in dinosaur_impls:
         builders[dinosaur_key(impl)] = (
-            (lambda impl=impl: build_dinosaur(resolution, layers, DT_SECONDS, nsteps, impl))
+            (lambda impl=impl: build_dinosaur(resolution, layers, dt, nsteps, impl))
             if with_dinosaur
             else None
         )
     entry: dict[str, Any] = {
         "resolution": resolution,
         "layers": layers,
-        "dt_s": DT_SECONDS,
+        "dt_s": dt,
         "nsteps_per_run": nsteps,
         **side_by_side(builders, repeats),
     }
