@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import held_suarez, hybrid_gradients, hybrid_step, shallow_water
+from . import accelerator, held_suarez, hybrid_gradients, hybrid_step, shallow_water
 from ._timing import environment, load_average
 
 HERE = Path(__file__).resolve().parent
@@ -318,7 +318,23 @@ def markdown(report: dict[str, Any]) -> str:
             "",
         ]
         lines += table(section)
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, "", *accelerator_note()]) + "\n"
+
+
+def accelerator_note(path: Path = accelerator.DEFAULT_JSON) -> list[str]:
+    """The closing section of RESULTS.md: where the accelerator run's figures are kept."""
+    lines = ["## Accelerator (GPU / TPU)", ""]
+    if not path.exists():
+        return lines + [
+            "No accelerator run has been recorded yet. On a machine with a GPU or TPU, run "
+            f"`{accelerator.COMMAND}` from the repository root; it writes "
+            f"`benchmarks/results/{path.name}` (see README.md)."
+        ]
+    env = json.loads(path.read_text())["environment"]
+    return lines + [
+        f"`{accelerator.COMMAND}` was last recorded on {env['device_kind']} "
+        f"({env['platform']}), jax {env['jax']}: see `benchmarks/results/{path.name}`."
+    ]
 
 
 if __name__ == "__main__":

@@ -93,6 +93,7 @@ def test_results_markdown_names_the_machine_command_and_every_section(quick_repo
     for title, _ in bench.TITLES.values():
         assert f"## {title}" in text
     assert "not run (--no-dinosaur)" in text
+    assert text.rstrip().endswith("\n".join(bench.accelerator_note()))
 
 
 def test_only_and_repeats_select_sections_and_sizes():

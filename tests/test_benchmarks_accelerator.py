@@ -8,6 +8,7 @@ reads, and that the float32 run agrees with the float64 one to float32 round-off
 import json
 import math
 
+from benchmarks import __main__ as bench
 from benchmarks import accelerator
 
 
@@ -45,3 +46,5 @@ def test_smoke_report_has_finite_positive_timings_and_a_full_precision_check(tmp
     assert 0 < precision["max_relative_difference"] < precision["threshold"]
     assert precision["reduced_precision_suspected"] is False
     assert "reduced precision suspected: False" in capsys.readouterr().out
+    # RESULTS.md points to a recorded run by its device.
+    assert env["device_kind"] in bench.accelerator_note(path)[-1]
