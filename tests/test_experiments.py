@@ -1,5 +1,6 @@
 """`ngcm-lab train` and `ngcm-lab evaluate` end to end on a tiny truth run."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -7,6 +8,7 @@ import pytest
 
 from ngcm_lab import cli, cli_training, evaluation, experiments
 from ngcm_lab.plotting import plot_rank_histogram, plot_spread_skill
+from ngcm_lab.training import TrainingConfig
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +83,31 @@ def test_fast_configuration_is_short():
     config = experiments.fast(full)
     assert max(h for h, _ in config.curriculum) <= 24.0
     assert config.total_updates < full.total_updates / 5
+
+
+SHIPPED = {
+    "learn-surface-fluxes": experiments.LEARN_SURFACE_FLUXES_CHECKPOINT,
+    "learn-drag": experiments.LEARN_DRAG_CHECKPOINT,
+    "learn-drag-offline": experiments.LEARN_DRAG_OFFLINE_CHECKPOINT,
+    "stochastic": experiments.STOCHASTIC_CHECKPOINT,
+}
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_checkpoint_was_trained_by_its_named_configuration(name):
+    """`ngcm-lab train --config NAME` reproduces each shipped run's settings: its stored
+    config.json (fields added since take their defaults) is the named configuration, with the
+    experiment's own initialisation filled in."""
+    stored = json.loads(
+        (experiments.data_samples_dir() / SHIPPED[name] / "config.json").read_text()
+    )
+    trained_with = TrainingConfig.from_dict(stored)
+    named = experiments.CONFIGS[name]
+    resolved = dataclasses.replace(named, initialisation=experiments.initialisation_of(named))
+    trained_with = dataclasses.replace(
+        trained_with, initialisation=experiments.initialisation_of(trained_with)
+    )
+    assert trained_with == resolved
 
 
 def test_shipped_learn_surface_fluxes_checkpoint_learned_the_drag():
