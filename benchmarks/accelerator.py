@@ -26,16 +26,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shlex
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import jax
 import numpy as np
+
+from ngcm_lab.compilation import matmul_precisions
 
 from . import held_suarez, hybrid_gradients, shallow_water
 from ._timing import Rollout, _version, environment, load_average
@@ -182,15 +182,6 @@ def hybrid_gradients_section(
 # Precision
 # ---------------------------------------------------------------------------------------------
 
-DOT_PRECISION = re.compile(r"stablehlo\.dot_general.*?(?:precision = \[(\w+), (\w+)\]|$)", re.M)
-
-
-def stated_precisions(fn, *args) -> dict[str, int]:
-    """How many matrix products of ``fn``'s lowered program state which precision
-    ("unstated": they follow the global default, TF32 on recent NVIDIA GPUs)."""
-    text = jax.jit(fn).lower(*args).as_text()
-    return dict(Counter(m.group(1) or "unstated" for m in DOT_PRECISION.finditer(text)))
-
 
 def held_suarez_state(resolution: str, layers: int, nsteps: int, dt: float, dtype):
     """The Held–Suarez state after ``nsteps`` steps (one jitted call), as numpy, and the model."""
@@ -225,7 +216,7 @@ def precision_section(resolution: str, layers: int, nsteps: int) -> dict[str, An
     dt = held_suarez_dt(resolution)
     progress(f"precision: Held–Suarez {resolution} L{layers}, {nsteps} steps in float32")
     single, model = held_suarez_state(resolution, layers, nsteps, dt, np.float32)
-    precisions = stated_precisions(model.step, model.initial_state)
+    precisions = matmul_precisions(model.step, model.initial_state)
     progress("precision: the same run in float64")
     double, where, errors = float64_reference(resolution, layers, nsteps, dt)
     fields = {}

@@ -8,27 +8,22 @@ still say HIGHEST (`constants.MATMUL_PRECISION`).
 
 from __future__ import annotations
 
-import re
-
 import jax
 import numpy as np
 import pytest
 
 from ngcm_lab.column_network import ColumnNetworkConfig
+from ngcm_lab.compilation import matmul_precisions
 from ngcm_lab.hybrid_model import HybridModel
 from ngcm_lab.models import ShallowWaterModel
 from ngcm_lab.primitive_model import PrimitiveEquationsModel
 from ngcm_lab.random_fields import RandomFieldConfig
 from ngcm_lab.spherical_harmonics import Grid
 
-DOT = re.compile(r"stablehlo\.dot_general.*")
-STATED = re.compile(r"precision = \[HIGHEST, HIGHEST\]")
 
-
-def _dot_lines(fn, *args) -> list[str]:
+def _precisions(fn, *args) -> dict[str, int]:
     with jax.default_matmul_precision("bfloat16"):
-        text = jax.jit(fn).lower(*args).as_text()
-    return DOT.findall(text)
+        return matmul_precisions(fn, *args)
 
 
 def _stochastic_moist_hybrid() -> HybridModel:
@@ -46,10 +41,11 @@ def test_hybrid_step_states_highest_precision_everywhere():
     model = _stochastic_moist_hybrid()
     params = model.init_params(jax.random.key(0))
     state = model.initial_state(key=jax.random.key(1))
-    dots = _dot_lines(model.step, params, state)
-    assert len(dots) > 20, "the step should contain the transforms' and the network's products"
-    unstated = [line[:160] for line in dots if not STATED.search(line)]
-    assert not unstated, f"{len(unstated)} of {len(dots)} products follow the global default"
+    precisions = _precisions(model.step, params, state)
+    assert sum(precisions.values()) > 20, (
+        "the step should contain the transforms' and the network's products"
+    )
+    assert set(precisions) == {"HIGHEST"}, f"products by stated precision: {precisions}"
 
 
 def test_hybrid_gradient_states_highest_precision_everywhere():
@@ -61,14 +57,14 @@ def test_hybrid_gradient_states_highest_precision_everywhere():
     def loss(p):
         return (model.step(p, state).dynamics.temperature_variation.real ** 2).mean()
 
-    dots = _dot_lines(jax.grad(loss), params)
-    assert dots and all(STATED.search(line) for line in dots)
+    precisions = _precisions(jax.grad(loss), params)
+    assert set(precisions) == {"HIGHEST"}, precisions
 
 
 def test_shallow_water_step_states_highest_precision_everywhere():
     model = ShallowWaterModel.from_case("williamson2", "T21")
-    dots = _dot_lines(model.step, model.initial_state)
-    assert dots and all(STATED.search(line) for line in dots)
+    precisions = _precisions(model.step, model.initial_state)
+    assert set(precisions) == {"HIGHEST"}, precisions
 
 
 @pytest.mark.parametrize("resolution", ["T42", "TL63"])
