@@ -183,6 +183,15 @@ def _free_run_text(climate: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _fits_text(fits: dict | None) -> str:
+    """'u slope 1.01, r 0.93; …' for a {variable: regression or None} of `evaluation`."""
+    return "; ".join(
+        f"{name} slope {fit['slope']:.2f}, r {fit['r']:.2f}"
+        for name, fit in (fits or {}).items()
+        if fit is not None
+    )
+
+
 def _evaluation_text(result: dict[str, Any]) -> str:
     """The evaluation as a few lines a person reads: RMSE of baseline | hybrid | oracle with
     90 % intervals, the gap closed, and what the network learned, once a day; the last line of
@@ -221,16 +230,12 @@ def _evaluation_text(result: dict[str, Any]) -> str:
         ("", "at the starts"),
         ("_in_forecast", f"after {hours:g} h of forecast"),
     ):
-        learned = result.get("learned_vs_withheld" + suffix) or {}
-        cells = [
-            f"{name} slope {fit['slope']:.2f}, r {fit['r']:.2f}"
-            for name, fit in learned.items()
-            if fit is not None
-        ]
+        cells = _fits_text(result.get("learned_vs_withheld" + suffix))
         if cells:
-            lines.append(
-                f"learned vs withheld (zonal-mean lowest layer, {where}): " + "; ".join(cells)
-            )
+            lines.append(f"learned vs withheld (zonal-mean lowest layer, {where}): {cells}")
+        ideal = _fits_text(result.get("residual_vs_withheld")) if not suffix else ""
+        if ideal and cells:  # what a network learning the residual exactly would score
+            lines.append(f"the one-interval residual vs withheld (the bound): {ideal}")
         heating = result.get("column_heating" + suffix)
         if heating and any(heating["withheld"].values()):  # only where the withheld term heats
             lines.append(

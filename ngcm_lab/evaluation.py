@@ -15,6 +15,8 @@ every output time:
   network can beat the baseline by damping alone, but not this way — and the column heating of
   both and its change under a uniform warming; each at the starts and at the hybrid's own
   states `IN_FORECAST_HOURS` into its forecasts (`*_in_forecast`), where the network acts;
+  beside it the same regression for the one-interval residual tendency (`residual_vs_withheld`),
+  what a network that learned the residual exactly would score;
 - **per level** (`evaluation_levels`): RMSE and the anomaly correlation (ACC, against the
   truth's time mean over the training window) by variable, σ level and lead, and the zonal-mean
   bias (forecast − truth, level × latitude) at each whole-day lead;
@@ -53,7 +55,7 @@ from ngcm_lab.hybrid_model import HybridModel, HybridState
 from ngcm_lab.initialisation import surface_pressure_tendency
 from ngcm_lab.losses import nodal_prediction
 from ngcm_lab.scores import crps_ensemble, rank_histogram
-from ngcm_lab.training_data import TruthData
+from ngcm_lab.training_data import TruthData, residual_tendencies
 
 UNITS = {name: CATALOGUE[name].units for name in ("u", "v", "temperature", "precipitation_rate")}
 BOOTSTRAP_SAMPLES = 2000
@@ -188,6 +190,37 @@ def learned_versus_withheld(
         network, gap = _learned_and_withheld(hybrid, oracle, params, state)
         learned.append({k: v[-1].mean(-1) for k, v in network.items()})
         withheld.append({k: gap[k][-1].mean(-1) for k in network})
+    return _regressions(withheld, learned)
+
+
+def residual_versus_withheld(
+    hybrid: HybridModel, oracle: HybridModel, params, truth: TruthData, starts
+) -> dict[str, dict[str, float] | None]:
+    """The same regression for the ideal target of a network that learns the residual over one
+    truth interval Δ, (truth(t + Δ) − baseline(truth(t), Δ)) / Δ (`residual_tendencies`): what
+    a network matching the residual perfectly would score, the bound beside
+    `learned_versus_withheld`. Where the coarse model also lacks resolution, the residual holds
+    the truncation's correction and the flow's adjustment to the fluxes within Δ, so it need
+    not regress on the instantaneous withheld tendency at slope 1 and r 1."""
+    residual = jax.jit(
+        lambda state, target: residual_tendencies(hybrid.dycore, state, target, truth.interval_s)
+    )
+    key = jax.random.key(0) if hybrid.stochastic else None
+    names = [k for k in hybrid.output_variables if k in truth.targets]
+    ideal, withheld = [], []
+    for i in starts:
+        state = hybrid.wrap(truth.state(int(i)), truth.times_s[i], key)
+        _, gap = _learned_and_withheld(hybrid, oracle, params, state)
+        target = {k: truth.targets[k][int(i) + 1] for k in names}
+        tendency = residual(state.dynamics, target)
+        ideal.append({k: np.asarray(tendency[k][-1]).mean(-1) for k in names})
+        withheld.append({k: gap[k][-1].mean(-1) for k in names})
+    return _regressions(withheld, ideal)
+
+
+def _regressions(withheld: list[dict], learned: list[dict]) -> dict[str, dict[str, float] | None]:
+    """Per variable, slope, r and rms of `learned` regressed on `withheld` (lists over states of
+    {variable: zonal-mean lowest-layer tendency}); None where the withheld term is zero."""
     out: dict[str, dict[str, float] | None] = {}
     for name in learned[0]:
         x = np.concatenate([w[name] for w in withheld])
@@ -348,6 +381,9 @@ def evaluate(
         states = [hybrid.wrap(truth.state(i), truth.times_s[i], key) for i in starts]
         result["learned_vs_withheld"] = learned_versus_withheld(
             hybrid, oracle_hybrid, params, states
+        )
+        result["residual_vs_withheld"] = residual_versus_withheld(
+            hybrid, oracle_hybrid, params, truth, starts
         )
         result["column_heating"] = column_heating_response(
             hybrid, oracle_hybrid, params, states[::4]
