@@ -198,9 +198,10 @@ def test_text_report_names_the_hybrids_worst_level(evaluated):
     result = evaluated[0]
     text = cli_training._evaluation_text(result)
     lines = text.splitlines()
-    # header, legend, a line per variable, the fit at the starts and in the forecasts, the
-    # kinetic energy at the last lead over n = 10 … resolved degree
-    assert len(lines) == 2 + 3 + 2 + 1
+    # header, legend, a line per variable, the fit at the starts, its bound (the residual's)
+    # and the fit in the forecasts, the kinetic energy at the last lead over n = 10 … resolved
+    # degree
+    assert len(lines) == 2 + 3 + 3 + 1
     top = result["resolved_degree"]
     assert top == evaluated[2].hybrid.dycore.resolved_degree()
     assert lines[-1].startswith("kinetic energy over")
