@@ -166,16 +166,20 @@ def _interval(samples: np.ndarray) -> list[list[float]]:
     return [low.tolist(), high.tolist()]
 
 
-def _learned_and_withheld(hybrid: HybridModel, oracle: HybridModel, params, state) -> tuple:
-    """The network's SI tendencies at `state` and the withheld physics' (the oracle's classical
-    forcing minus the baseline's), each {variable: (L, nlat, nlon)}."""
+def _withheld(hybrid: HybridModel, oracle: HybridModel, params, state) -> dict:
+    """The withheld physics' SI tendencies at `state` (the oracle's classical forcing minus the
+    baseline's), {variable: (L, nlat, nlon)}."""
     zero = jax.tree.map(jnp.zeros_like, params)
-    withheld = jax.tree.map(
+    return jax.tree.map(
         np.subtract,
         oracle.tendencies(zero, state)["physics"],
         hybrid.tendencies(zero, state)["physics"],
     )
-    return hybrid.tendencies(params, state)["network"], withheld
+
+
+def _lowest_zonal_mean(fields: dict, names) -> dict[str, np.ndarray]:
+    """{name: zonal mean of the lowest layer, (nlat,)} of SI tendencies {name: (L, nlat, nlon)}."""
+    return {k: np.asarray(fields[k][-1]).mean(-1) for k in names}
 
 
 def learned_versus_withheld(
@@ -187,9 +191,9 @@ def learned_versus_withheld(
     the withheld physics does not act on the variable."""
     learned, withheld = [], []
     for state in states:
-        network, gap = _learned_and_withheld(hybrid, oracle, params, state)
-        learned.append({k: v[-1].mean(-1) for k, v in network.items()})
-        withheld.append({k: gap[k][-1].mean(-1) for k in network})
+        network = hybrid.tendencies(params, state)["network"]
+        learned.append(_lowest_zonal_mean(network, network))
+        withheld.append(_lowest_zonal_mean(_withheld(hybrid, oracle, params, state), network))
     return _regressions(withheld, learned)
 
 
@@ -205,16 +209,14 @@ def residual_versus_withheld(
     residual = jax.jit(
         lambda state, target: residual_tendencies(hybrid.dycore, state, target, truth.interval_s)
     )
-    key = jax.random.key(0) if hybrid.stochastic else None
+    key = jax.random.key(0) if hybrid.stochastic else None  # the withheld term ignores it
     names = [k for k in hybrid.output_variables if k in truth.targets]
     ideal, withheld = [], []
     for i in starts:
         state = hybrid.wrap(truth.state(int(i)), truth.times_s[i], key)
-        _, gap = _learned_and_withheld(hybrid, oracle, params, state)
         target = {k: truth.targets[k][int(i) + 1] for k in names}
-        tendency = residual(state.dynamics, target)
-        ideal.append({k: np.asarray(tendency[k][-1]).mean(-1) for k in names})
-        withheld.append({k: gap[k][-1].mean(-1) for k in names})
+        ideal.append(_lowest_zonal_mean(residual(state.dynamics, target), names))
+        withheld.append(_lowest_zonal_mean(_withheld(hybrid, oracle, params, state), names))
     return _regressions(withheld, ideal)
 
 
