@@ -184,9 +184,15 @@ def _free_run_text(climate: dict[str, Any]) -> str:
 
 
 def _fits_text(fits: dict | None) -> str:
-    """'u slope 1.01, r 0.93; …' for a {variable: regression or None} of `evaluation`."""
+    """'u slope 1.01 [0.95, 1.06], r 0.93 [0.90, 0.95]; …' for a {variable: regression or None}
+    of `evaluation`, with the 90 % intervals where the result has them."""
+
+    def cell(fit: dict, key: str) -> str:
+        low_high = fit.get(key + "_90")
+        return f"{fit[key]:.2f}" + (" [{:.2f}, {:.2f}]".format(*low_high) if low_high else "")
+
     return "; ".join(
-        f"{name} slope {fit['slope']:.2f}, r {fit['r']:.2f}"
+        f"{name} slope {cell(fit, 'slope')}, r {cell(fit, 'r')}"
         for name, fit in (fits or {}).items()
         if fit is not None
     )

@@ -155,6 +155,12 @@ def rmse_by_lead(model, params, truth, starts, outputs) -> dict[str, np.ndarray]
     return scores_by_lead(model, params, truth, starts, outputs)["rmse"]
 
 
+def bootstrap_resamples(count: int) -> np.ndarray:
+    """`BOOTSTRAP_SAMPLES` resamples with replacement of `count` starts, (B, count) indices; the
+    same for every score of one evaluation, so their intervals are paired."""
+    return np.random.default_rng(0).integers(0, count, (BOOTSTRAP_SAMPLES, count))
+
+
 def bootstrap_rmse(mse: np.ndarray, resamples: np.ndarray) -> np.ndarray:
     """RMSE of each resample of the starts: `mse` (starts, outputs), `resamples` (B, starts)
     indices → (B, outputs)."""
@@ -222,22 +228,39 @@ def residual_versus_withheld(
 
 def _regressions(withheld: list[dict], learned: list[dict]) -> dict[str, dict[str, float] | None]:
     """Per variable, slope, r and rms of `learned` regressed on `withheld` (lists over states of
-    {variable: zonal-mean lowest-layer tendency}); None where the withheld term is zero."""
+    {variable: zonal-mean lowest-layer tendency}), with bootstrap 90 % intervals of slope and r
+    from resampling the states (the same resamples as the RMSE intervals of `evaluate`); None
+    where the withheld term is zero."""
+    resamples = bootstrap_resamples(len(learned))
     out: dict[str, dict[str, float] | None] = {}
     for name in learned[0]:
-        x = np.concatenate([w[name] for w in withheld])
-        y = np.concatenate([a[name] for a in learned])
+        x = np.stack([w[name] for w in withheld]).astype(np.float64)  # (states, nlat)
+        y = np.stack([a[name] for a in learned]).astype(np.float64)
         if not np.std(x) > 0:
             out[name] = None
             continue
-        slope, intercept = np.polyfit(x, y, 1)
+        slope, r = _slope_and_r(x.reshape(1, -1), y.reshape(1, -1))
+        slopes, rs = _slope_and_r(
+            x[resamples].reshape(BOOTSTRAP_SAMPLES, -1), y[resamples].reshape(BOOTSTRAP_SAMPLES, -1)
+        )
         out[name] = {
-            "slope": float(slope),
-            "r": float(np.corrcoef(x, y)[0, 1]),
+            "slope": float(slope[0]),
+            "r": float(r[0]),
             "rms_learned": float(np.sqrt(np.mean(y**2))),
             "rms_withheld": float(np.sqrt(np.mean(x**2))),
+            "slope_90": [float(v) for v in np.nanpercentile(slopes, INTERVAL)],
+            "r_90": [float(v) for v in np.nanpercentile(rs, INTERVAL)],
         }
     return out
+
+
+def _slope_and_r(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares slope of y on x and the correlation r, row by row of (samples, points)."""
+    dx = x - x.mean(-1, keepdims=True)
+    dy = y - y.mean(-1, keepdims=True)
+    sxx, syy, sxy = (dx * dx).sum(-1), (dy * dy).sum(-1), (dx * dy).sum(-1)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a resample of one constant start
+        return sxy / sxx, sxy / np.sqrt(sxx * syy)
 
 
 # Where the network acts in a forecast: the coarse-grained starts carry structure the coarse
@@ -340,7 +363,7 @@ def evaluate(
         oracle_hybrid = dataclasses.replace(hybrid, dycore=oracle_dycore)
         forecasts["oracle"] = errors_by_start(oracle_hybrid, zero, truth, starts, outputs)
 
-    resamples = np.random.default_rng(0).integers(0, len(starts), (BOOTSTRAP_SAMPLES, len(starts)))
+    resamples = bootstrap_resamples(len(starts))
     leads = (np.arange(outputs) + 1) * truth.interval_s / 3600.0
     spacing = np.diff(truth.times_s[starts]) / 3600.0
     result: dict[str, Any] = {

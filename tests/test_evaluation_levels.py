@@ -212,3 +212,34 @@ def test_text_report_names_the_hybrids_worst_level(evaluated):
         rmse = np.asarray(result["rmse_by_level"]["hybrid"][name])[-1]
         worst = int(np.argmax(rmse))
         assert f"hybrid worst at σ {result['sigma'][worst]:.2f}" in line, line
+
+
+def test_regressions_carry_bootstrap_intervals(evaluated):
+    """Each learned/residual-vs-withheld regression carries 90 % intervals of its slope and r
+    from resampling the starts, which hold the estimate; the text report prints them."""
+    result = evaluated[0]
+    for key in ("learned_vs_withheld", "residual_vs_withheld", "learned_vs_withheld_in_forecast"):
+        for name, fit in result[key].items():
+            if fit is None:
+                continue
+            for stat in ("slope", "r"):
+                low, high = fit[stat + "_90"]
+                assert low <= fit[stat] <= high, (key, name, stat, fit)
+            assert -1.0 <= fit["r_90"][0] <= fit["r_90"][1] <= 1.0
+    fit = result["learned_vs_withheld"]["u"]
+    text = cli_training._evaluation_text(result)
+    assert f"u slope {fit['slope']:.2f} [{fit['slope_90'][0]:.2f}, " in text, text
+
+
+def test_regression_intervals_on_a_known_relation():
+    """Learned = 2 × withheld + noise on 40 states: the slope's interval holds 2 and is narrow;
+    an exact relation gives a zero-width interval at 2 and r 1."""
+    rng = np.random.default_rng(1)
+    withheld = [{"u": rng.normal(size=16)} for _ in range(40)]
+    noisy = [{"u": 2.0 * w["u"] + 0.5 * rng.normal(size=16)} for w in withheld]
+    fit = evaluation._regressions(withheld, noisy)["u"]
+    low, high = fit["slope_90"]
+    assert low < 2.0 < high and high - low < 0.2, fit
+    exact = evaluation._regressions(withheld, [{"u": 2.0 * w["u"]} for w in withheld])["u"]
+    assert np.allclose(exact["slope_90"], 2.0) and np.allclose(exact["r_90"], 1.0), exact
+    assert evaluation._regressions([{"u": np.zeros(4)}], [{"u": np.ones(4)}])["u"] is None
