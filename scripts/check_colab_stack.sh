@@ -25,7 +25,7 @@ grep -viE '^(ipywidgets|widgetsnbextension|jupyterlab[-_]widgets|notebook|notebo
 
 python3 -m venv "$tmp/venv"
 "$tmp/venv/bin/pip" install --quiet -c "$tmp/constraints.txt" \
-  "$repo" "ipywidgets>=7.7,<8" "notebook<7" pytest nbval
+  "$repo" "ipywidgets>=7.7,<8" "notebook<7" pytest nbval pytest-xdist
 
 # The kernel must import the installed package and ipywidgets 7, not the checkout.
 (cd "$tmp" && "$tmp/venv/bin/python" - <<'EOF'
@@ -42,7 +42,8 @@ EOF
 # The notebook, and the widgets' own tests (every widget, clicked from Python) on ipywidgets 7.
 # --nbval-current-env: the kernel runs in this venv's Python; --import-mode=importlib keeps the
 # checkout off sys.path, so the tests too import the installed package. The checkout's
-# conftest.py and pyproject.toml set FAST mode, the Agg backend and nbval's lax mode.
+# conftest.py and pyproject.toml set FAST mode, the Agg backend and nbval's lax mode; -n 0: one
+# process for these few tests (pyproject's addopts asks for pytest-xdist's workers).
 cd "$tmp"
 NGCM_LAB_FAST=1 "$tmp/venv/bin/python" -m pytest -q --rootdir "$repo" -c "$repo/pyproject.toml" \
-  --import-mode=importlib --nbval-current-env "$repo/$notebook" "$repo"/tests/test_widget*.py
+  -n 0 --import-mode=importlib --nbval-current-env "$repo/$notebook" "$repo"/tests/test_widget*.py
