@@ -143,14 +143,17 @@ class HybridModel:
             states = jax.tree.map(lambda x: x[None], dycore.initial_state)
         static = _static_fields(dycore, land_fraction)
         moist = dycore.equation.humidity_key is not None
-        features = jax.vmap(
-            lambda s: column_features(
-                dycore.grid,
-                s,
-                jnp.zeros((), dycore.grid.dtype),
-                static,
-                HUMIDITY if moist else None,
-                start,
+        # One compiled program: op by op, the vmapped features cost hundreds of tiny compiles.
+        features = jax.jit(
+            jax.vmap(
+                lambda s: column_features(
+                    dycore.grid,
+                    s,
+                    jnp.zeros((), dycore.grid.dtype),
+                    static,
+                    HUMIDITY if moist else None,
+                    start,
+                )
             )
         )(states)
         normalisation = FeatureNormalisation.from_features(np.asarray(features))

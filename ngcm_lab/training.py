@@ -215,10 +215,25 @@ def learning_rate_schedule(config: TrainingConfig) -> optax.Schedule:
     )
 
 
-def optimizer(config: TrainingConfig) -> optax.GradientTransformation:
-    return optax.chain(
-        optax.clip_by_global_norm(config.gradient_clip),
-        optax.adam(learning_rate_schedule(config)),
+def optimizer(
+    config: TrainingConfig, learning_rate: jax.Array | None = None
+) -> optax.GradientTransformation:
+    """Clipped Adam with the warm-up/cosine schedule, or with `learning_rate` (a traced scalar)
+    in its place: the update program then takes the rate as an input, so one compiled program
+    serves every learning rate and run length (a new rate would otherwise recompile it). The
+    state has the same structure either way."""
+    rate = learning_rate_schedule(config) if learning_rate is None else lambda _: learning_rate
+    return optax.chain(optax.clip_by_global_norm(config.gradient_clip), optax.adam(rate))
+
+
+def _schedule_count(opt_state) -> int:
+    """The schedule's step count in an optimizer state: the updates applied so far."""
+    return int(
+        optax.tree_utils.tree_get(
+            opt_state,
+            "count",
+            filtering=lambda path, _: path[-1].tuple_name == "ScaleByScheduleState",
+        )
     )
 
 
@@ -327,6 +342,7 @@ def train(
         params, opt_state, ema = sharding.replicate((params, opt_state, ema), mesh)
     metrics = MetricsLog(out, first_update=start)
     schedule = learning_rate_schedule(config)
+    decay = np.float32(config.ema_decay)
     compiled: dict[int, Callable] = {}
 
     def update_fn(outputs: int) -> Callable:
@@ -336,15 +352,14 @@ def train(
             def batch_loss(p, states, targets, keys):
                 return jnp.mean(jax.vmap(loss, in_axes=(None, 0, 0, 0))(p, states, targets, keys))
 
+            # The learning rate and EMA decay are inputs, not constants of the program.
             @jax.jit
-            def apply(p, o, e, states, targets, keys):
+            def apply(p, o, e, states, targets, keys, rate, decay):
                 value, grads = jax.value_and_grad(batch_loss)(p, states, targets, keys)
                 finite = jnp.isfinite(value) & jnp.isfinite(optax.tree.norm(grads))
-                updates, new_o = opt.update(grads, o, p)
+                updates, new_o = optimizer(config, rate).update(grads, o, p)
                 new_p = optax.apply_updates(p, updates)
-                new_e = jax.tree.map(
-                    lambda a, b: config.ema_decay * a + (1 - config.ema_decay) * b, e, new_p
-                )
+                new_e = jax.tree.map(lambda a, b: decay * a + (1 - decay) * b, e, new_p)
                 keep = lambda new, old: jax.tree.map(  # noqa: E731
                     lambda x, y: jnp.where(finite, x, y), new, old
                 )
@@ -384,16 +399,18 @@ def train(
             )
             if n_devices > 1:
                 states, targets, keys = sharding.split_leading_axis((states, targets, keys), mesh)
+            # The schedule at the updates applied so far (skipped ones do not count).
+            rate = float(schedule(_schedule_count(opt_state)))
             tic = time.perf_counter()
             value, finite, params, opt_state, ema = update_fn(outputs)(
-                params, opt_state, ema, states, targets, keys
+                params, opt_state, ema, states, targets, keys, np.float32(rate), decay
             )
             record = {
                 "update": update,
                 "stage": stage,
                 "rollout_hours": hours,
                 "loss": float(value),
-                "learning_rate": float(schedule(update)),
+                "learning_rate": rate,
                 "initial_times": [int(i) for i in batch],
                 "seconds": round(time.perf_counter() - tic, 3),
             }
