@@ -43,14 +43,14 @@ def train(args: argparse.Namespace) -> int:
         if args.fast:
             config = experiments.fast(config)
         done = _finished_update(directory, config)
-        if done is None:
-            training.check_run_directory(directory, config, resume=False)
     if done is not None and done >= config.total_updates:
         print(
             f"{directory} is a finished run ({done} of {config.total_updates} updates); nothing "
             f"to do. Score it with: {PROG} evaluate --checkpoint {directory}"
         )
         return 0
+    if not args.resume:  # refused at once, before the model and truth are built
+        training.check_run_directory(directory, config, resume=False)
     scales = experiments.saved_output_scales(directory) if args.resume else None
     hybrid, truth = experiments.build(config, args.truth, output_scales=scales)
     tic = time.perf_counter()

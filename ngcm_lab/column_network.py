@@ -110,6 +110,12 @@ def architecture_of(params) -> tuple[int, int]:
     return width, blocks
 
 
+def inputs_of(params) -> int:
+    """How many input features a `ColumnNetwork`'s parameters read (as `architecture_of`)."""
+    layers = params.get("params", params)
+    return int(np.shape(layers["Dense_0"]["kernel"])[0])
+
+
 def count_parameters(params) -> int:
     """Number of scalar parameters in a pytree of arrays."""
     return int(sum(np.size(x) for x in jax.tree.leaves(params)))

@@ -42,7 +42,7 @@ from ngcm_lab.checkpoints import (
     read_json,
 )
 from ngcm_lab.column_features import FeatureNormalisation
-from ngcm_lab.column_network import architecture_of
+from ngcm_lab.column_network import architecture_of, inputs_of
 from ngcm_lab.errors import CheckpointError, InputError
 from ngcm_lab.held_suarez import HeldSuarezForcing
 from ngcm_lab.hybrid_model import HybridModel
@@ -397,6 +397,12 @@ def load_trained(directory: str | pathlib.Path, truth_path=None) -> TrainedHybri
             f"the {CONFIG} that trained it"
         )
     saved = saved_normalisation(directory)
+    if saved is not None and np.size(saved.mean) != inputs_of(raw["ema"]):  # before building
+        raise CheckpointError(
+            f"{directory / NORMALISATION} standardises {np.size(saved.mean)} inputs but the "
+            f"network in {directory / CHECKPOINT} reads {inputs_of(raw['ema'])}; restore the "
+            "run's own file"
+        )
     hybrid, truth = build(config, truth_path, output_scales=saved_output_scales(directory))
     if saved is not None:
         if np.shape(saved.mean) != np.shape(hybrid.normalisation.mean):
