@@ -294,6 +294,34 @@ def _batch_indices(config: TrainingConfig, starts: np.ndarray, update: int) -> n
     return np.asarray(out)
 
 
+def make_update(
+    model: HybridModel, truth: TruthData, config: TrainingConfig, outputs: int
+) -> Callable:
+    """The jitted update of rollouts over `outputs` truth intervals: `(params, opt_state, ema,
+    states, targets, keys, rate, decay)` → (loss, finite, params, opt_state, ema). The learning
+    rate and EMA decay are inputs, not constants of the program, so runs that differ only in
+    them, their warm-up or their length share one compiled program. A non-finite loss or
+    gradient leaves everything unchanged."""
+    loss = make_loss(model, truth, config, outputs)
+
+    def batch_loss(p, states, targets, keys):
+        return jnp.mean(jax.vmap(loss, in_axes=(None, 0, 0, 0))(p, states, targets, keys))
+
+    @jax.jit
+    def apply(p, o, e, states, targets, keys, rate, decay):
+        value, grads = jax.value_and_grad(batch_loss)(p, states, targets, keys)
+        finite = jnp.isfinite(value) & jnp.isfinite(optax.tree.norm(grads))
+        updates, new_o = optimizer(config, rate).update(grads, o, p)
+        new_p = optax.apply_updates(p, updates)
+        new_e = jax.tree.map(lambda a, b: decay * a + (1 - decay) * b, e, new_p)
+        keep = lambda new, old: jax.tree.map(  # noqa: E731
+            lambda x, y: jnp.where(finite, x, y), new, old
+        )
+        return value, finite, keep(new_p, p), keep(new_o, o), keep(new_e, e)
+
+    return apply
+
+
 def train(
     model: HybridModel,
     truth: TruthData,
@@ -347,25 +375,7 @@ def train(
 
     def update_fn(outputs: int) -> Callable:
         if outputs not in compiled:
-            loss = make_loss(model, truth, config, outputs)
-
-            def batch_loss(p, states, targets, keys):
-                return jnp.mean(jax.vmap(loss, in_axes=(None, 0, 0, 0))(p, states, targets, keys))
-
-            # The learning rate and EMA decay are inputs, not constants of the program.
-            @jax.jit
-            def apply(p, o, e, states, targets, keys, rate, decay):
-                value, grads = jax.value_and_grad(batch_loss)(p, states, targets, keys)
-                finite = jnp.isfinite(value) & jnp.isfinite(optax.tree.norm(grads))
-                updates, new_o = optimizer(config, rate).update(grads, o, p)
-                new_p = optax.apply_updates(p, updates)
-                new_e = jax.tree.map(lambda a, b: decay * a + (1 - decay) * b, e, new_p)
-                keep = lambda new, old: jax.tree.map(  # noqa: E731
-                    lambda x, y: jnp.where(finite, x, y), new, old
-                )
-                return value, finite, keep(new_p, p), keep(new_o, o), keep(new_e, e)
-
-            compiled[outputs] = apply
+            compiled[outputs] = make_update(model, truth, config, outputs)
         return compiled[outputs]
 
     total = config.total_updates

@@ -1,13 +1,21 @@
 """Online training: the loop learns, checkpoints resume exactly, non-finite updates are guarded."""
 
+import dataclasses
 import json
 
 import jax
 import numpy as np
 import pytest
 
+from ngcm_lab.hybrid_model import HybridState
 from ngcm_lab.primitive_model import PrimitiveEquationsModel
-from ngcm_lab.training import TrainingConfig, TrainingDivergedError, train
+from ngcm_lab.training import (
+    TrainingConfig,
+    TrainingDivergedError,
+    make_update,
+    optimizer,
+    train,
+)
 from ngcm_lab.training_data import load_truth
 
 
@@ -24,6 +32,33 @@ def tiny_config(tiny_training):
 
 def _lines(path):
     return [json.loads(x) for x in (path / "metrics.jsonl").read_text().splitlines()]
+
+
+def test_one_update_program_serves_every_learning_rate_and_run_length(tiny_config, setup):
+    """A student's second run at another rate, warm-up, EMA decay or length reuses the compiled
+    update (from the persistent cache): the lowered programs are the same text."""
+    hybrid, truth, _ = setup
+    other = dataclasses.replace(
+        tiny_config,
+        learning_rate=3e-2,
+        warmup_updates=5,
+        ema_decay=0.5,
+        curriculum=((6.0, 40),),
+    )
+    params = hybrid.init_params(jax.random.key(0))
+    opt_state = optimizer(tiny_config).init(params)
+    batch = np.array([0, 1])
+    states = HybridState(
+        jax.tree.map(lambda x: x[batch], truth.states), np.asarray(truth.times_s[batch])
+    )
+    targets = {k: np.stack([truth.targets[k][i + 1 : i + 2] for i in batch]) for k in truth.targets}
+    keys = jax.random.split(jax.random.key(1), 2)
+    texts = []
+    for config in (tiny_config, other):
+        rate, decay = np.float32(config.learning_rate), np.float32(config.ema_decay)
+        args = (params, opt_state, params, states, targets, keys, rate, decay)
+        texts.append(make_update(hybrid, truth, config, 1).lower(*args).as_text())
+    assert texts[0] == texts[1]
 
 
 def test_resume_reproduces_an_uninterrupted_run(tiny_config, setup, tmp_path):
