@@ -391,35 +391,35 @@ class HybridModel:
     def tendencies(self, params: Params, state: HybridState) -> dict[str, dict[str, np.ndarray]]:
         """Instantaneous tendencies of u, v, temperature (and q) in SI per second on the grid,
         split into "dynamics" (the dycore without forcing), "physics" (its classical forcing)
-        and "network" (Ψ): {term: {variable: (L, nlat, nlon)}}."""
+        and "network" (Ψ): {term: {variable: (L, nlat, nlon)}}, as float64 numpy arrays."""
+        terms = self.si_tendencies(params, state)
+        return jax.tree.map(lambda x: np.asarray(x, np.float64), terms)
+
+    def si_tendencies(self, params: Params, state: HybridState) -> dict[str, dict[str, jax.Array]]:
+        """`tendencies` as JAX arrays in the grid's dtype: traceable, so a diagnosis over many
+        states compiles once (`jax.jit`) instead of running op by op."""
         equation = self.dycore.equation
         dry = dataclasses.replace(equation, forcing=None)
         total_dyn = _sum_terms(dry, state.dynamics)
         total_all = _sum_terms(equation, state.dynamics)
         physics = jax.tree.map(jnp.subtract, total_all, total_dyn)
-        terms = {
+        return {
             "dynamics": self._modal_to_si(total_dyn),
             "physics": self._modal_to_si(physics),
-            "network": {
-                k: np.asarray(v, np.float64)
-                for k, v in self.network_tendencies_nodal(params, state).items()
-            },
+            "network": self.network_tendencies_nodal(params, state),
         }
-        return terms
 
-    def _modal_to_si(self, tendency: PrimitiveEquationsState) -> dict[str, np.ndarray]:
+    def _modal_to_si(self, tendency: PrimitiveEquationsState) -> dict[str, jax.Array]:
         grid, s = self.grid, self.dycore.scales
         u, v = grid.uv_from_vort_div(tendency.vorticity, tendency.divergence)
         accel = s.velocity_unit / s.time_unit
         out = {
-            "u": np.asarray(u, np.float64) * accel,
-            "v": np.asarray(v, np.float64) * accel,
-            "temperature": np.asarray(grid.to_nodal(tendency.temperature_variation), np.float64)
-            / s.time_unit,
+            "u": u * accel,
+            "v": v * accel,
+            "temperature": grid.to_nodal(tendency.temperature_variation) / s.time_unit,
         }
         if self.moist:
-            q = grid.to_nodal(tendency.tracers[HUMIDITY])
-            out[HUMIDITY] = np.asarray(q, np.float64) / s.time_unit
+            out[HUMIDITY] = grid.to_nodal(tendency.tracers[HUMIDITY]) / s.time_unit
         return out
 
 
