@@ -58,7 +58,7 @@ class PrimitiveEquationsState:
 
 
 def _column_matrices(coords: SigmaCoordinates, reference_temperature: np.ndarray, kappa: float):
-    """Hydrostatic matrix G, linear σ̇ matrix, and the linear temperature matrix H (T′_t = −H δ).
+    """Hydrostatic matrix G and the linear temperature matrix H (T′_t = −H δ).
 
     Built by applying the discrete operators of Simmons & Burridge (1981) to unit vectors, so the
     implicit part is exactly the linearisation of the explicit code below.
@@ -67,7 +67,6 @@ def _column_matrices(coords: SigmaCoordinates, reference_temperature: np.ndarray
     eye = np.eye(layers)
     return (
         hydrostatic_matrix(coords),
-        np.stack([_linear_sigma_dot(coords, e) for e in eye], axis=-1),
         np.stack(
             [_linear_temperature_rate(coords, reference_temperature, kappa, e) for e in eye],
             axis=-1,
@@ -111,15 +110,14 @@ def _mix_levels(matrix, x: Array) -> Array:
     return jnp.einsum("kj,j...->k...", matrix, x, precision=MATMUL_PRECISION)
 
 
-def _sigma_dot(coords: SigmaCoordinates, column_divergence: Array) -> Array:
+def _sigma_dot(coords: SigmaCoordinates, column_divergence: np.ndarray) -> np.ndarray:
     """σ̇ at the L − 1 inner interfaces from D_k = δ_k + v_k·∇q (leading axis = layers).
 
     σ̇_{k+½} = σ_{k+½} Σ_j Δσ_j D_j − Σ_{j≤k} Δσ_j D_j; zero at the top and the surface.
     """
-    xp = _xp(column_divergence)
     weighted = column_divergence * _column(coords.thickness, column_divergence)
-    partial = xp.cumsum(weighted, axis=0)[:-1]
-    return _column(coords.interfaces[1:-1], weighted) * xp.sum(weighted, axis=0) - partial
+    partial = np.cumsum(weighted, axis=0)[:-1]
+    return _column(coords.interfaces[1:-1], weighted) * np.sum(weighted, axis=0) - partial
 
 
 def _vertical_advection(coords: SigmaCoordinates, sigma_dot: Array, x: Array) -> Array:
@@ -130,7 +128,9 @@ def _vertical_advection(coords: SigmaCoordinates, sigma_dot: Array, x: Array) ->
     return (flux[1:] + flux[:-1]) / (2.0 * _column(coords.thickness, flux))
 
 
-def _omega_over_p(coords: SigmaCoordinates, column_divergence: Array, v_grad_q: Array) -> Array:
+def _omega_over_p(
+    coords: SigmaCoordinates, column_divergence: np.ndarray, v_grad_q: np.ndarray
+) -> np.ndarray:
     """ω/p at layer centres (Simmons & Burridge 1981, eq. 3.12, pure σ).
 
     ω_k/p_k = v_k·∇q − [ln(σ_{k+½}/σ_{k−½}) Σ_{j<k} Δσ_j D_j + α_k Δσ_k D_k] / Δσ_k.
@@ -140,14 +140,26 @@ def _omega_over_p(coords: SigmaCoordinates, column_divergence: Array, v_grad_q: 
     log_ratio[1:] = np.log(b[2:] / b[1:-1])
     alpha = np.diag(hydrostatic_matrix(coords))
     weighted = d * _column(coords.thickness, d)
-    above = _xp(d).cumsum(weighted, axis=0) - weighted  # Σ_{j<k}
+    above = np.cumsum(weighted, axis=0) - weighted  # Σ_{j<k}
     return v_grad_q - (_column(log_ratio, d) * above + _column(alpha, d) * weighted) / _column(
         coords.thickness, d
     )
 
 
-def _linear_sigma_dot(coords: SigmaCoordinates, divergence: np.ndarray) -> np.ndarray:
-    return _sigma_dot(coords, np.asarray(divergence, np.float64))
+def _divergence_column_operators(coords: SigmaCoordinates) -> np.ndarray:
+    """σ̇ at the L − 1 inner interfaces and the D-part of ω/p at the L layers, both linear in the
+    column divergence D (`_sigma_dot`, `_omega_over_p` with v·∇q = 0), as one (2L − 1, L) matrix.
+
+    The explicit terms apply it as one L × L product per column instead of two running sums over
+    the layers (a cumulative sum compiles to a slow windowed reduction on CPU).
+    """
+    eye = np.eye(coords.layers)
+    return np.concatenate(
+        [
+            np.stack([_sigma_dot(coords, e) for e in eye], axis=-1),
+            np.stack([_omega_over_p(coords, e, np.zeros_like(e)) for e in eye], axis=-1),
+        ]
+    )
 
 
 def _linear_temperature_rate(coords, reference_temperature, kappa, divergence) -> np.ndarray:
@@ -193,8 +205,12 @@ class PrimitiveEquations:
     virtual_factor: float = VIRTUAL_FACTOR
 
     @functools.cached_property
-    def _matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _matrices(self) -> tuple[np.ndarray, np.ndarray]:
         return _column_matrices(self.coords, np.asarray(self.reference_temperature), self.kappa)
+
+    @functools.cached_property
+    def _divergence_operators(self) -> np.ndarray:
+        return _divergence_column_operators(self.coords)
 
     def _layers(self, x: np.ndarray) -> Array:
         return jnp.asarray(x, self.grid.dtype).reshape((-1, 1, 1))
@@ -226,8 +242,8 @@ class PrimitiveEquations:
 
         v_grad_q = (u * q_lon + v * q_lat) / cos2
         column_div = div + v_grad_q
-        sigma_dot = _sigma_dot(coords, column_div)
-        omega = _omega_over_p(coords, column_div, v_grad_q)
+        vertical = _mix_levels(self._divergence_operators.astype(dtype), column_div)
+        sigma_dot, omega = vertical[: layers - 1], v_grad_q + vertical[layers - 1 :]
         t_ref = self._layers(self.reference_temperature)
         r = self.gas_constant
 
@@ -290,7 +306,7 @@ class PrimitiveEquations:
             bernoulli = bernoulli + phi_s
         vorticity_t = grid.div_cos_lat_modal(fv, -fu)
         divergence_t = grid.div_cos_lat_modal(fu, fv) - grid.laplacian(bernoulli)
-        h = jnp.asarray(self._matrices[2], dtype)
+        h = jnp.asarray(self._matrices[1], dtype)
         temperature_t = (
             source_t_m - grid.div_cos_lat_modal(ut, vt) + _mix_levels(h, state.divergence)
         )
@@ -310,7 +326,7 @@ class PrimitiveEquations:
     def implicit_terms(self, state: PrimitiveEquationsState) -> PrimitiveEquationsState:
         grid = self.grid
         dtype = grid.dtype
-        _, _, h = self._matrices
+        _, h = self._matrices
         t_ref = self._layers(self.reference_temperature)
         potential = self.geopotential_variation(state.temperature_variation) + (
             self.gas_constant * t_ref * state.log_surface_pressure
@@ -332,7 +348,7 @@ class PrimitiveEquations:
         (the vertical normal modes; d are squared gravity-wave speeds, real and positive for a
         stable reference state), and inverting it is two L × L products and a scaling.
         """
-        g, _, h = self._matrices
+        g, h = self._matrices
         t_ref = np.asarray(self.reference_temperature, np.float64)
         coupling = self.gas_constant * (g @ h + np.outer(t_ref, self.coords.thickness))
         d, v = np.linalg.eig(coupling)
@@ -351,7 +367,7 @@ class PrimitiveEquations:
         """
         theta = float(step_size)
         grid, dtype = self.grid, self.grid.dtype
-        _, _, h = self._matrices
+        _, h = self._matrices
         d, v, v_inv = self._vertical_modes
         r = self.gas_constant
         dsig = self.coords.thickness

@@ -12,6 +12,7 @@ from ngcm_lab.orography import orography_on_grid
 from ngcm_lab.primitive_equations import (
     PrimitiveEquations,
     PrimitiveEquationsState,
+    _divergence_column_operators,
     hydrostatic_matrix,
 )
 from ngcm_lab.primitive_model import PrimitiveEquationsModel
@@ -50,6 +51,35 @@ def test_isothermal_hydrostatic_geopotential_is_close_to_continuous():
     continuous = -np.log(coords.centers)
     assert discrete[0] == pytest.approx(np.log(2.0) + np.log(coords.interfaces[-1] / 0.05))
     np.testing.assert_allclose(discrete[1:], continuous[1:], rtol=0.01)
+
+
+def test_vertical_velocity_operators_match_the_running_sums():
+    """σ̇ and the divergence part of ω/p, applied as one matrix, equal Simmons & Burridge's sums
+    (1981, eqs. 3.12 and 3.14 for pure σ) written out layer by layer on uneven layers."""
+    coords = SigmaCoordinates((0.0, 0.05, 0.15, 0.3, 0.5, 0.72, 0.9, 1.0))
+    b, dsig, layers = coords.interfaces, coords.thickness, coords.layers
+    alpha = np.diag(hydrostatic_matrix(coords))
+    d = np.random.default_rng(3).normal(size=(layers, 5))  # five columns
+    total = (dsig[:, None] * d).sum(axis=0)
+    sigma_dot = np.array(
+        [
+            b[k + 1] * total - (dsig[: k + 1, None] * d[: k + 1]).sum(axis=0)
+            for k in range(layers - 1)
+        ]
+    )
+    omega = np.array(
+        [
+            -(
+                (np.log(b[k + 1] / b[k]) if k else 0.0) * (dsig[:k, None] * d[:k]).sum(axis=0)
+                + alpha[k] * dsig[k] * d[k]
+            )
+            / dsig[k]
+            for k in range(layers)
+        ]
+    )
+    applied = _divergence_column_operators(coords) @ d
+    np.testing.assert_allclose(applied[: layers - 1], sigma_dot, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(applied[layers - 1 :], omega, rtol=1e-12, atol=1e-14)
 
 
 def test_resting_isothermal_atmosphere_has_no_tendency():
