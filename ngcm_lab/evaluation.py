@@ -49,17 +49,27 @@ from ngcm_lab.experiments import (
     oracle_model,
 )
 from ngcm_lab.fields import CATALOGUE
-from ngcm_lab.forecast import ForecastRun, whole_steps
-from ngcm_lab.free_runs import column_budget
 from ngcm_lab.hybrid_model import HybridModel, HybridState
 from ngcm_lab.initialisation import surface_pressure_tendency
+from ngcm_lab.learned_physics import (
+    IN_FORECAST_HOURS,
+    column_heating_response,
+    forecast_states,
+    learned_versus_withheld,
+    residual_versus_withheld,
+    withheld_at_states,
+)
 from ngcm_lab.losses import nodal_prediction
-from ngcm_lab.scores import crps_ensemble, rank_histogram
-from ngcm_lab.training_data import TruthData, residual_tendencies
+from ngcm_lab.scores import (
+    bootstrap_resamples,
+    bootstrap_rmse,
+    crps_ensemble,
+    percentile_interval,
+    rank_histogram,
+)
+from ngcm_lab.training_data import TruthData
 
 UNITS = {name: CATALOGUE[name].units for name in ("u", "v", "temperature", "precipitation_rate")}
-BOOTSTRAP_SAMPLES = 2000
-INTERVAL = (5.0, 95.0)  # percentiles of the 90 % interval
 
 
 def errors_by_start(
@@ -155,176 +165,6 @@ def rmse_by_lead(model, params, truth, starts, outputs) -> dict[str, np.ndarray]
     return scores_by_lead(model, params, truth, starts, outputs)["rmse"]
 
 
-def bootstrap_resamples(count: int) -> np.ndarray:
-    """`BOOTSTRAP_SAMPLES` resamples with replacement of `count` starts, (B, count) indices; the
-    same for every score of one evaluation, so their intervals are paired."""
-    return np.random.default_rng(0).integers(0, count, (BOOTSTRAP_SAMPLES, count))
-
-
-def bootstrap_rmse(mse: np.ndarray, resamples: np.ndarray) -> np.ndarray:
-    """RMSE of each resample of the starts: `mse` (starts, outputs), `resamples` (B, starts)
-    indices → (B, outputs)."""
-    return np.sqrt(mse[resamples].mean(axis=1))
-
-
-def _interval(samples: np.ndarray) -> list[list[float]]:
-    low, high = np.nanpercentile(samples, INTERVAL, axis=0)
-    return [low.tolist(), high.tolist()]
-
-
-def _withheld(hybrid: HybridModel, oracle: HybridModel):
-    """`(params, state)` → the withheld physics' SI tendencies at `state` (the oracle's classical
-    forcing minus the baseline's), {variable: (L, nlat, nlon)}: one compiled program, which
-    op by op would cost a quarter of a second per state at T21 L8."""
-
-    def difference(on, off):  # below 1e-5 of the largest term: float32 round-off, no physics
-        return jnp.where(jnp.abs(on - off) <= 1e-5 * jnp.abs(on).max(), 0.0, on - off)
-
-    def withheld(params, state):
-        zero = jax.tree.map(jnp.zeros_like, params)
-        return jax.tree.map(
-            difference,
-            oracle.si_tendencies(zero, state)["physics"],
-            hybrid.si_tendencies(zero, state)["physics"],
-        )
-
-    return jax.jit(withheld)
-
-
-def _lowest_zonal_mean(fields: dict, names) -> dict[str, np.ndarray]:
-    """{name: zonal mean of the lowest layer, (nlat,)} of SI tendencies {name: (L, nlat, nlon)}."""
-    return {k: np.asarray(fields[k][-1], np.float64).mean(-1) for k in names}
-
-
-def learned_versus_withheld(
-    hybrid: HybridModel, oracle: HybridModel, params, states: list[HybridState]
-) -> dict[str, dict[str, float] | None]:
-    """Regression of the network's zonal-mean lowest-layer tendency on the withheld physics'
-    (the oracle's classical forcing minus the baseline's) over `states`: per variable the slope
-    (1: the right amplitude), the correlation r and the rms of both (SI per second); None where
-    the withheld physics does not act on the variable."""
-    withheld_at = _withheld(hybrid, oracle)
-    network_at = jax.jit(lambda p, s: hybrid.si_tendencies(p, s)["network"])
-    learned, withheld = [], []
-    for state in states:
-        network = network_at(params, state)
-        learned.append(_lowest_zonal_mean(network, network))
-        withheld.append(_lowest_zonal_mean(withheld_at(params, state), network))
-    return _regressions(withheld, learned)
-
-
-def residual_versus_withheld(
-    hybrid: HybridModel, oracle: HybridModel, params, truth: TruthData, starts
-) -> dict[str, dict[str, float] | None]:
-    """The same regression for the ideal target of a network that learns the residual over one
-    truth interval Δ, (truth(t + Δ) − baseline(truth(t), Δ)) / Δ (`residual_tendencies`): what
-    a network matching the residual perfectly would score, the bound beside
-    `learned_versus_withheld`. Where the coarse model also lacks resolution, the residual holds
-    the truncation's correction and the flow's adjustment to the fluxes within Δ, so it need
-    not regress on the instantaneous withheld tendency at slope 1 and r 1."""
-    residual = jax.jit(
-        lambda state, target: residual_tendencies(hybrid.dycore, state, target, truth.interval_s)
-    )
-    key = jax.random.key(0) if hybrid.stochastic else None  # the withheld term ignores it
-    names = [k for k in hybrid.output_variables if k in truth.targets]
-    withheld_at = _withheld(hybrid, oracle)
-    ideal, withheld = [], []
-    for i in starts:
-        state = hybrid.wrap(truth.state(int(i)), truth.times_s[i], key)
-        target = {k: truth.targets[k][int(i) + 1] for k in names}
-        ideal.append(_lowest_zonal_mean(residual(state.dynamics, target), names))
-        withheld.append(_lowest_zonal_mean(withheld_at(params, state), names))
-    return _regressions(withheld, ideal)
-
-
-def _regressions(withheld: list[dict], learned: list[dict]) -> dict[str, dict[str, float] | None]:
-    """Per variable, slope, r and rms of `learned` regressed on `withheld` (lists over states of
-    {variable: zonal-mean lowest-layer tendency}), with bootstrap 90 % intervals of slope and r
-    from resampling the states (the same resamples as the RMSE intervals of `evaluate`); None
-    where the withheld term is zero."""
-    resamples = bootstrap_resamples(len(learned))
-    out: dict[str, dict[str, float] | None] = {}
-    for name in learned[0]:
-        x = np.stack([w[name] for w in withheld]).astype(np.float64)  # (states, nlat)
-        y = np.stack([a[name] for a in learned]).astype(np.float64)
-        if not np.std(x) > 0:
-            out[name] = None
-            continue
-        slope, r = _slope_and_r(x.reshape(1, -1), y.reshape(1, -1))
-        slopes, rs = _slope_and_r(
-            x[resamples].reshape(BOOTSTRAP_SAMPLES, -1), y[resamples].reshape(BOOTSTRAP_SAMPLES, -1)
-        )
-        out[name] = {
-            "slope": float(slope[0]),
-            "r": float(r[0]),
-            "rms_learned": float(np.sqrt(np.mean(y**2))),
-            "rms_withheld": float(np.sqrt(np.mean(x**2))),
-            "slope_90": [float(v) for v in np.nanpercentile(slopes, INTERVAL)],
-            "r_90": [float(v) for v in np.nanpercentile(rs, INTERVAL)],
-        }
-    return out
-
-
-def _slope_and_r(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Least-squares slope of y on x and the correlation r, row by row of (samples, points)."""
-    dx = x - x.mean(-1, keepdims=True)
-    dy = y - y.mean(-1, keepdims=True)
-    sxx, syy, sxy = (dx * dx).sum(-1), (dy * dy).sum(-1), (dx * dy).sum(-1)
-    with np.errstate(invalid="ignore", divide="ignore"):  # a resample of one constant start
-        return sxy / sxx, sxy / np.sqrt(sxx * syy)
-
-
-# Where the network acts in a forecast: the coarse-grained starts carry structure the coarse
-# model removes within its first hour, and the network's tendency there can differ wildly from
-# what it does an hour later (data_samples/hybrid_training/README.md), so the learned-vs-withheld
-# and heating diagnostics are also taken at the hybrid's own states this far into its forecasts.
-IN_FORECAST_HOURS = 6.0
-
-
-def forecast_states(
-    hybrid: HybridModel, params, states: list[HybridState], hours: float
-) -> list[HybridState]:
-    """The hybrid's own state `hours` into its forecast from each of `states` (a stochastic
-    hybrid's random fields evolve with it)."""
-    stepper = hybrid.stepper(params)
-    steps = whole_steps(hours * 3600.0, hybrid.physics_interval_s, f"{hours:g} h")
-    return [ForecastRun(stepper, state).advance(steps) for state in states]
-
-
-def column_heating_response(
-    hybrid: HybridModel,
-    oracle: HybridModel,
-    params,
-    states: list[HybridState],
-    warmings_k: tuple[float, ...] = (-2.0, 0.0, 2.0),
-) -> dict[str, dict[str, float]]:
-    """The global-mean column heating Σ c_p (p_s/g) Δσ ∂T/∂t (W m⁻²) of the network and of the
-    withheld physics at `states`, and its change per kelvin when every column is warmed
-    uniformly by `warmings_k`. A surface flux restores (its heating falls as the air warms);
-    a network without that response lets a free run drift."""
-    rows = {"network": [], "withheld": []}
-    for warming in warmings_k:
-        network, withheld = [], []
-        for state in states:
-            state = dataclasses.replace(
-                state, dynamics=hybrid.dycore.warmed(state.dynamics, warming)
-            )
-            own = column_budget(hybrid, params, state)["heating_W_m2"]
-            restored = column_budget(oracle, params, state)["heating_W_m2"]
-            network.append(own["network"])
-            withheld.append(restored["physics"] - own["physics"])
-        rows["network"].append(np.mean(network))
-        rows["withheld"].append(np.mean(withheld))
-    base = warmings_k.index(0.0) if 0.0 in warmings_k else 0
-    return {
-        name: {
-            "mean_W_m2": float(values[base]),
-            "per_kelvin_W_m2": float(np.polyfit(warmings_k, values, 1)[0]),
-        }
-        for name, values in rows.items()
-    }
-
-
 def evaluation_starts(truth: TruthData, outputs: int) -> list[int]:
     """The evaluation initial times that have `outputs` snapshots of truth after them."""
     starts = [int(i) for i in truth.test_indices if i + outputs < len(truth)]
@@ -401,7 +241,7 @@ def evaluate(
     for name, errors in forecasts.items():
         result["rmse"][name] = {k: np.sqrt(v.mean(0)).tolist() for k, v in errors["mse"].items()}
         boot[name] = {k: bootstrap_rmse(v, resamples) for k, v in errors["mse"].items()}
-        result["rmse_90"][name] = {k: _interval(v) for k, v in boot[name].items()}
+        result["rmse_90"][name] = {k: percentile_interval(v) for k, v in boot[name].items()}
     result.update(level_summary(forecasts, result["lead_hours"]))
     if oracle:
         gap, gap_90 = {}, {}
@@ -411,15 +251,16 @@ def evaluate(
             samples = (boot["baseline"][k] - boot["hybrid"][k]) / (
                 boot["baseline"][k] - boot["oracle"][k]
             )
-            gap_90[k] = _interval(samples)
+            gap_90[k] = percentile_interval(samples)
         result["gap_closed"], result["gap_closed_90"] = gap, gap_90
         key = jax.random.key(config.seed) if hybrid.stochastic else None
         states = [hybrid.wrap(truth.state(i), truth.times_s[i], key) for i in starts]
+        withheld = withheld_at_states(hybrid, oracle_hybrid, params, states)
         result["learned_vs_withheld"] = learned_versus_withheld(
-            hybrid, oracle_hybrid, params, states
+            hybrid, oracle_hybrid, params, states, withheld
         )
         result["residual_vs_withheld"] = residual_versus_withheld(
-            hybrid, oracle_hybrid, params, truth, starts
+            hybrid, oracle_hybrid, params, truth, starts, withheld
         )
         result["column_heating"] = column_heating_response(
             hybrid, oracle_hybrid, params, states[::4]

@@ -12,6 +12,10 @@ used to test the estimator.
 
 The rank histogram (Hamill 2001, Mon. Wea. Rev. 129:550) counts where the truth falls among the
 sorted members: flat for a reliable ensemble, U-shaped for an under-dispersive one.
+
+Sampling intervals of any score over forecast starts are bootstrap percentile intervals (Efron &
+Tibshirani 1993, ch. 13): the starts resampled with replacement, the same resamples for every
+score of one evaluation, so that differences between forecasts get paired intervals.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ import jax.scipy.stats as jstats
 import numpy as np
 
 Array = jax.Array
+
+BOOTSTRAP_SAMPLES = 2000
+INTERVAL = (5.0, 95.0)  # percentiles of the 90 % interval
 
 
 def crps_ensemble(members: Array, observation: Array, axis: int = 0) -> Array:
@@ -72,3 +79,21 @@ def rank_histogram(members: Array, observation: Array, weights: Array) -> Array:
     counts = jax.nn.one_hot(rank, m + 1, dtype=weights.dtype)  # (..., lat, lon, M + 1)
     frequency = jnp.sum(counts * weights[..., None], axis=(-3, -2))
     return frequency if frequency.ndim == 2 else jnp.mean(frequency, axis=1)
+
+
+def bootstrap_resamples(count: int) -> np.ndarray:
+    """`BOOTSTRAP_SAMPLES` resamples with replacement of `count` starts, (B, count) indices; the
+    same for every score of one evaluation, so their intervals are paired."""
+    return np.random.default_rng(0).integers(0, count, (BOOTSTRAP_SAMPLES, count))
+
+
+def bootstrap_rmse(mse: np.ndarray, resamples: np.ndarray) -> np.ndarray:
+    """RMSE of each resample of the starts: `mse` (starts, outputs), `resamples` (B, starts)
+    indices → (B, outputs)."""
+    return np.sqrt(mse[resamples].mean(axis=1))
+
+
+def percentile_interval(samples: np.ndarray) -> list[list[float]]:
+    """The 90 % percentile interval over the first axis of bootstrap `samples`: [low, high]."""
+    low, high = np.nanpercentile(samples, INTERVAL, axis=0)
+    return [low.tolist(), high.tolist()]

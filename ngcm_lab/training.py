@@ -93,8 +93,8 @@ class TrainingConfig:
       start_warming_k: standard deviation (K) of a uniform warming added to every online
         initial state (one draw per state and update), which is still verified against the
         unperturbed truth: the rollout then rewards a network that pulls a warmed atmosphere
-        back, the restoring a free run needs (`evaluation.column_heating_response` measures it).
-        0 leaves the starts as the truth gives them.
+        back, the restoring a free run needs (`learned_physics.column_heating_response`
+        measures it). 0 leaves the starts as the truth gives them.
       spectrum_loss_weight: weight of the spectral term of an online loss (NeuralGCM's; Kochkov
         et al. 2024, Methods): the mean squared log ratio of the rollout's kinetic-energy
         spectrum to the truth's, per output time, level and total wavenumber the model's filter

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from ngcm_lab import cli_training, evaluation, evaluation_levels, experiments
+from ngcm_lab import cli_training, evaluation, evaluation_levels, experiments, learned_physics
 from ngcm_lab.column_network import ColumnNetworkConfig
 from ngcm_lab.plotting import plot_kinetic_energy_spectra, plot_rmse_by_level, plot_zonal_mean_bias
 from ngcm_lab.training_data import TruthData
@@ -237,9 +237,9 @@ def test_regression_intervals_on_a_known_relation():
     rng = np.random.default_rng(1)
     withheld = [{"u": rng.normal(size=16)} for _ in range(40)]
     noisy = [{"u": 2.0 * w["u"] + 0.5 * rng.normal(size=16)} for w in withheld]
-    fit = evaluation._regressions(withheld, noisy)["u"]
+    fit = learned_physics._regressions(withheld, noisy)["u"]
     low, high = fit["slope_90"]
     assert low < 2.0 < high and high - low < 0.2, fit
-    exact = evaluation._regressions(withheld, [{"u": 2.0 * w["u"]} for w in withheld])["u"]
+    exact = learned_physics._regressions(withheld, [{"u": 2.0 * w["u"]} for w in withheld])["u"]
     assert np.allclose(exact["slope_90"], 2.0) and np.allclose(exact["r_90"], 1.0), exact
-    assert evaluation._regressions([{"u": np.zeros(4)}], [{"u": np.ones(4)}])["u"] is None
+    assert learned_physics._regressions([{"u": np.zeros(4)}], [{"u": np.ones(4)}])["u"] is None
