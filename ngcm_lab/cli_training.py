@@ -52,7 +52,9 @@ def train(args: argparse.Namespace) -> int:
     if not args.resume:  # refused at once, before the model and truth are built
         training.check_run_directory(directory, config, resume=False)
     scales = experiments.saved_output_scales(directory) if args.resume else None
-    hybrid, truth = experiments.build(config, args.truth, output_scales=scales)
+    hybrid, truth = experiments.build(
+        config, args.truth, output_scales=scales, progress=not args.no_progress
+    )
     tic = time.perf_counter()
     with _stop_requested() as stop:
         training.train(
@@ -129,7 +131,7 @@ def evaluate(args: argparse.Namespace) -> int:
         raise InputError(f"--members must be at least 1, got {args.members}")
     if not (math.isfinite(args.free_run_days) and args.free_run_days >= 0):
         raise InputError(f"--free-run-days must be 0 or more, got {args.free_run_days:g}")
-    trained = experiments.load_trained(args.checkpoint, args.truth)
+    trained = experiments.load_trained(args.checkpoint, args.truth, not args.no_progress)
     result = evaluation.evaluate(
         args.checkpoint, args.truth, args.days, args.members, trained=trained
     )

@@ -74,7 +74,8 @@ class Experiment:
     Attributes:
       name: the name configurations use (`TrainingConfig.experiment`).
       description: one line for listings.
-      truth: opens the default truth dataset.
+      truth: opens the default truth dataset; `progress` shows the making of one that is built
+        on first use.
       coarse_model: `(truth, withheld_on, dtype) -> model` on the truth's grid and σ levels,
         started from the truth's first snapshot.
       initialisation: how its truth states become initial states unless a configuration says
@@ -85,7 +86,7 @@ class Experiment:
 
     name: str
     description: str
-    truth: Callable[[], xr.Dataset]
+    truth: Callable[[bool], xr.Dataset]
     coarse_model: Callable[[xr.Dataset, bool, Any], PrimitiveEquationsModel]
     initialisation: str
 
@@ -160,7 +161,7 @@ def _drag_model(truth: xr.Dataset, withheld_on: bool, dtype) -> PrimitiveEquatio
     )
 
 
-def _shipped_surface_fluxes_truth() -> xr.Dataset:
+def _shipped_surface_fluxes_truth(progress: bool = True) -> xr.Dataset:
     path = data_samples_dir() / DEFAULT_TRUTH
     if not path.is_file():
         raise InputError(
@@ -322,10 +323,13 @@ def resolve_config(name_or_file: str) -> TrainingConfig:
         raise InputError(f"{path} is not a valid training configuration: {error}") from None
 
 
-def open_truth(experiment: str, path: str | pathlib.Path | None = None) -> xr.Dataset:
-    """The truth of `experiment`: the dataset at `path`, or the experiment's own."""
+def open_truth(
+    experiment: str, path: str | pathlib.Path | None = None, progress: bool = True
+) -> xr.Dataset:
+    """The truth of `experiment`: the dataset at `path`, or the experiment's own (`progress`: a
+    bar while an experiment's own truth is made, once per machine)."""
     if path is None:
-        return get_experiment(experiment).truth()
+        return get_experiment(experiment).truth(progress)
     path = pathlib.Path(path)
     if not path.is_file():
         raise InputError(f"truth data {path} not found; give a σ-level dataset (xarray_io layout)")
@@ -347,13 +351,16 @@ def oracle_model(
 
 
 def build(
-    config: TrainingConfig, truth_path=None, output_scales: dict | None = None
+    config: TrainingConfig,
+    truth_path=None,
+    output_scales: dict | None = None,
+    progress: bool = True,
 ) -> tuple[HybridModel, TruthData]:
     """The hybrid model (baseline + network, normalised on the training starts) and the truth.
 
     σ_X are `output_scales` when given (a run's own, read back), else the configuration's
     kind: "residual" measures them on the training starts, "fixed" uses the hand-set ones."""
-    ds = open_truth(config.experiment, truth_path)
+    ds = open_truth(config.experiment, truth_path, progress)
     baseline = baseline_model(ds, config.experiment)
     truth = load_truth(baseline, ds, initialisation_of(config))
     if output_scales is None and config.output_scales == "residual":
@@ -380,7 +387,9 @@ class TrainedHybrid:
     updates: int
 
 
-def load_trained(directory: str | pathlib.Path, truth_path=None) -> TrainedHybrid:
+def load_trained(
+    directory: str | pathlib.Path, truth_path=None, progress: bool = True
+) -> TrainedHybrid:
     """The hybrid of a training directory (config.json, checkpoint.msgpack and, for σ_X from
     data, output_scales.json) with its EMA parameters, rebuilt on the truth it was trained
     against (default: the experiment's own). The files are checked before the model is built:
@@ -403,7 +412,9 @@ def load_trained(directory: str | pathlib.Path, truth_path=None) -> TrainedHybri
             f"network in {directory / CHECKPOINT} reads {inputs_of(raw['ema'])}; restore the "
             "run's own file"
         )
-    hybrid, truth = build(config, truth_path, output_scales=saved_output_scales(directory))
+    hybrid, truth = build(
+        config, truth_path, output_scales=saved_output_scales(directory), progress=progress
+    )
     if saved is not None:
         if np.shape(saved.mean) != np.shape(hybrid.normalisation.mean):
             raise CheckpointError(

@@ -204,3 +204,27 @@ def test_stochastic_train_and_evaluate(
         mae = np.array(result["crps"]["baseline"][name])
         assert np.all(mae > 0) and np.all(mae <= np.array(result["rmse"]["baseline"][name]))
     assert cli.main([*argv, "--members", "0"]) == 2
+
+
+def test_no_progress_reaches_the_making_of_an_experiments_own_truth(monkeypatch, tmp_path):
+    """`--no-progress` reaches the experiment's truth, whose first use runs the model for a while
+    (learn-drag: 90 days, once per machine) behind a progress bar: `train` here; `evaluate`
+    passes it through `load_trained` the same way."""
+    asked = []
+
+    def truth(progress):
+        asked.append(progress)
+        raise experiments.InputError("stop here: only the flag is tested")
+
+    fake = dataclasses.replace(experiments.EXPERIMENTS["learn-drag"], truth=truth)
+    monkeypatch.setitem(experiments.EXPERIMENTS, "learn-drag", fake)
+    config = tmp_path / "drag.json"
+    config.write_text(json.dumps({"experiment": "learn-drag"}))
+    assert (
+        cli.main(
+            ["train", "--config", str(config), "--output", str(tmp_path / "run"), "--no-progress"]
+        )
+        == 2
+    )
+    assert cli.main(["train", "--config", str(config), "--output", str(tmp_path / "run2")]) == 2
+    assert asked == [False, True]
