@@ -128,10 +128,11 @@ def _vertical_advection(coords: SigmaCoordinates, sigma_dot: Array, x: Array) ->
     return (flux[1:] + flux[:-1]) / (2.0 * _column(coords.thickness, flux))
 
 
-def _omega_over_p(
-    coords: SigmaCoordinates, column_divergence: np.ndarray, v_grad_q: np.ndarray
+def _omega_over_p_divergence_part(
+    coords: SigmaCoordinates, column_divergence: np.ndarray
 ) -> np.ndarray:
-    """ω/p at layer centres (Simmons & Burridge 1981, eq. 3.12, pure σ).
+    """The part of ω/p at layer centres that the column divergence D makes (Simmons & Burridge
+    1981, eq. 3.12, pure σ); the explicit terms add the rest, v_k·∇q:
 
     ω_k/p_k = v_k·∇q − [ln(σ_{k+½}/σ_{k−½}) Σ_{j<k} Δσ_j D_j + α_k Δσ_k D_k] / Δσ_k.
     """
@@ -141,14 +142,15 @@ def _omega_over_p(
     alpha = np.diag(hydrostatic_matrix(coords))
     weighted = d * _column(coords.thickness, d)
     above = np.cumsum(weighted, axis=0) - weighted  # Σ_{j<k}
-    return v_grad_q - (_column(log_ratio, d) * above + _column(alpha, d) * weighted) / _column(
+    return -(_column(log_ratio, d) * above + _column(alpha, d) * weighted) / _column(
         coords.thickness, d
     )
 
 
 def _divergence_column_operators(coords: SigmaCoordinates) -> np.ndarray:
     """σ̇ at the L − 1 inner interfaces and the D-part of ω/p at the L layers, both linear in the
-    column divergence D (`_sigma_dot`, `_omega_over_p` with v·∇q = 0), as one (2L − 1, L) matrix.
+    column divergence D (`_sigma_dot`, `_omega_over_p_divergence_part`), as one (2L − 1, L)
+    matrix.
 
     The explicit terms apply it as one L × L product per column instead of two running sums over
     the layers (a cumulative sum compiles to a slow windowed reduction on CPU).
@@ -157,7 +159,7 @@ def _divergence_column_operators(coords: SigmaCoordinates) -> np.ndarray:
     return np.concatenate(
         [
             np.stack([_sigma_dot(coords, e) for e in eye], axis=-1),
-            np.stack([_omega_over_p(coords, e, np.zeros_like(e)) for e in eye], axis=-1),
+            np.stack([_omega_over_p_divergence_part(coords, e) for e in eye], axis=-1),
         ]
     )
 
@@ -166,7 +168,7 @@ def _linear_temperature_rate(coords, reference_temperature, kappa, divergence) -
     """H applied to δ, where the linear T′ tendency at rest is −σ̇ ∂T̄/∂σ + κ T̄ ω/p = −H δ."""
     div = np.asarray(divergence, np.float64)
     t_ref = np.asarray(reference_temperature, np.float64)
-    omega = _omega_over_p(coords, div, np.zeros_like(div))
+    omega = _omega_over_p_divergence_part(coords, div)  # at rest v·∇q = 0
     rate = -_vertical_advection(coords, _sigma_dot(coords, div), t_ref) + kappa * t_ref * omega
     return -rate
 
