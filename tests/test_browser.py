@@ -186,7 +186,8 @@ def _drive(page, url: str, shots: str | None) -> tuple[str, str]:
     # Run → Run All Cells from the menu bar. While the session is still connecting, JupyterLab
     # may ask for a kernel (accept the preselected one) or restart the kernel and drop the run,
     # or run the second cell in a fresh kernel (a NameError): run again — from a restarted
-    # kernel after an error — whenever no cell has started, or one failed, for a few seconds.
+    # kernel after an error — whenever a cell has neither run nor been queued, or one failed,
+    # for a few seconds.
     deadline = time.monotonic() + 150
     last_run = -math.inf
     while page.locator(MAP_IMAGE).count() == 0:
@@ -196,8 +197,9 @@ def _drive(page, url: str, shots: str | None) -> tuple[str, str]:
         if accept.count() and accept.first.is_visible():
             accept.first.click()
             last_run = time.monotonic()
+        # A run dropped after the first cell leaves the second at "[ ]:" with the kernel idle.
         prompts = page.locator(".jp-Cell .jp-InputArea-prompt").all_inner_texts()
-        started = any(p.strip() not in ("", "[ ]:") for p in prompts)
+        started = bool(prompts) and all(p.strip() not in ("", "[ ]:") for p in prompts)
         failed = page.locator(".jp-OutputArea-output", has_text="Traceback").count() > 0
         if (failed or not started) and time.monotonic() - last_run > 10:
             menu, item = (
