@@ -58,7 +58,7 @@ def tiny_training():
     from ngcm_lab.column_network import ColumnNetworkConfig
     from ngcm_lab.hybrid_model import HybridModel
     from ngcm_lab.primitive_model import PrimitiveEquationsModel
-    from ngcm_lab.training import TrainingConfig
+    from ngcm_lab.training_config import TrainingConfig
     from ngcm_lab.training_data import load_truth
     from ngcm_lab.xarray_io import trajectory_to_dataset
 

@@ -53,7 +53,8 @@ from ngcm_lab.random_fields import RandomFieldConfig
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
 from ngcm_lab.simple_physics import SimplePhysics
 from ngcm_lab.spherical_harmonics import Grid
-from ngcm_lab.training import TrainingConfig, optimizer, saved_config
+from ngcm_lab.training import optimizer, saved_config
+from ngcm_lab.training_config import TrainingConfig
 from ngcm_lab.training_data import TruthData, load_truth, residual_tendency_scales
 from ngcm_lab.xarray_io import trajectory_to_dataset
 

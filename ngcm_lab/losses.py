@@ -28,7 +28,7 @@ from ngcm_lab.scores import crps_two_members
 from ngcm_lab.training_data import TruthData, residual_tendencies
 
 if TYPE_CHECKING:
-    from ngcm_lab.training import TrainingConfig
+    from ngcm_lab.training_config import TrainingConfig
 
 Params = Any
 

@@ -8,7 +8,7 @@ import pytest
 
 from ngcm_lab import cli, cli_training, evaluation, experiments
 from ngcm_lab.plotting import plot_rank_histogram, plot_spread_skill
-from ngcm_lab.training import TrainingConfig
+from ngcm_lab.training_config import TrainingConfig
 
 
 @pytest.fixture(scope="module")

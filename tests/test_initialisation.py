@@ -16,7 +16,7 @@ from ngcm_lab.initialisation import (
 )
 from ngcm_lab.paths import data_samples_dir
 from ngcm_lab.primitive_model import PrimitiveEquationsModel
-from ngcm_lab.training import TrainingConfig
+from ngcm_lab.training_config import TrainingConfig
 from ngcm_lab.training_data import load_truth
 from ngcm_lab.vertical_interpolation import STANDARD_LAPSE_RATE
 

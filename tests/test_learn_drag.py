@@ -23,7 +23,8 @@ from ngcm_lab.errors import InputError
 from ngcm_lab.held_suarez import HeldSuarezForcing
 from ngcm_lab.hybrid_model import HybridModel, HybridState
 from ngcm_lab.paths import data_samples_dir
-from ngcm_lab.training import TrainingConfig, train
+from ngcm_lab.training import train
+from ngcm_lab.training_config import TrainingConfig
 from ngcm_lab.training_data import load_truth, residual_tendency_scales
 from ngcm_lab.xarray_io import trajectory_to_dataset
 

@@ -20,7 +20,8 @@ FOUR_DEVICES = textwrap.dedent(
     from ngcm_lab import experiments
     from ngcm_lab.column_network import ColumnNetworkConfig
     from ngcm_lab.primitive_model import PrimitiveEquationsModel
-    from ngcm_lab.training import TrainingConfig, train
+    from ngcm_lab.training import train
+    from ngcm_lab.training_config import TrainingConfig
     from ngcm_lab.xarray_io import trajectory_to_dataset
 
     assert jax.device_count() == 4, jax.devices()

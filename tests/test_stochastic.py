@@ -18,7 +18,8 @@ from ngcm_lab.primitive_model import PrimitiveEquationsModel
 from ngcm_lab.random_fields import GaussianRandomField, RandomFieldConfig
 from ngcm_lab.scores import crps_ensemble, crps_gaussian, crps_two_members, rank_histogram
 from ngcm_lab.spherical_harmonics import Grid
-from ngcm_lab.training import TrainingConfig, train
+from ngcm_lab.training import train
+from ngcm_lab.training_config import TrainingConfig
 from ngcm_lab.training_data import load_truth
 from ngcm_lab.xarray_io import trajectory_to_dataset
 
