@@ -120,6 +120,13 @@ def _sigma_dot(coords: SigmaCoordinates, column_divergence: np.ndarray) -> np.nd
     return _column(coords.interfaces[1:-1], weighted) * np.sum(weighted, axis=0) - partial
 
 
+def _split_layers(batch: Array, layers: int, fields: int, singles: int) -> list[Array]:
+    """`fields` blocks of `layers` rows, then `singles` rows (each kept as a (1, …) block), of a
+    batch stacked along its leading axis."""
+    sizes = [layers] * fields + [1] * singles
+    return jnp.split(batch, np.cumsum(sizes)[:-1].tolist())
+
+
 def _vertical_advection(coords: SigmaCoordinates, sigma_dot: Array, x: Array) -> Array:
     """(σ̇ ∂X/∂σ)_k = [σ̇_{k+½}(X_{k+1} − X_k) + σ̇_{k−½}(X_k − X_{k−1})] / (2Δσ_k)."""
     xp = _xp(sigma_dot)
@@ -235,10 +242,12 @@ class PrimitiveEquations:
             [state.vorticity, state.divergence, state.temperature_variation, u_cos, v_cos, *tracers]
             + [jnp.stack([grid.d_dlon(q), grid.cos_lat_d_dlat(q), q])]
         )
-        nodal = grid.to_nodal(stacked)
-        vort, div, temp, u, v = (nodal[i * layers : (i + 1) * layers] for i in range(5))
-        nodal_tracers = [nodal[(5 + i) * layers : (6 + i) * layers] for i in range(len(tracers))]
-        q_lon, q_lat, q_nodal = nodal[-3:]
+        # Split, not sliced: the gradient of a split is one concatenation, that of each slice
+        # a zero-padded copy of the whole batch, and the copies are summed.
+        nodal = _split_layers(grid.to_nodal(stacked), layers, 5 + len(tracers), 3)
+        vort, div, temp, u, v = nodal[:5]
+        nodal_tracers = nodal[5:-3]
+        q_lon, q_lat, q_nodal = (jnp.squeeze(x, 0) for x in nodal[-3:])
         cos2 = jnp.asarray((grid.cos_latitude**2)[:, None], dtype)
         f = jnp.asarray(2.0 * grid.sin_latitude[:, None], dtype)
 
@@ -294,8 +303,8 @@ class PrimitiveEquations:
         q_source = -jnp.sum(dsig * v_grad_q, axis=0, keepdims=True)
         scalars = jnp.concatenate([kinetic, source_t, *sources_x, q_source])
         modal = grid.to_modal(jnp.concatenate([fluxes, scalars]))
-        q_t, modal = modal[-1], modal[:-1]
-        chunks = [modal[i * layers : (i + 1) * layers] for i in range(modal.shape[0] // layers)]
+        *chunks, q_t = _split_layers(modal, layers, modal.shape[0] // layers, 1)
+        q_t = jnp.squeeze(q_t, 0)
         fu, fv, ut, vt = chunks[:4]
         n_x = len(tracers)
         tracer_fluxes = chunks[4 : 4 + 2 * n_x]
