@@ -27,10 +27,15 @@ CHROMIUM = "/usr/bin/chromium"
 MAP_IMAGE = ".jupyter-widgets .jp-RenderedImage img"  # the PNG inside the widget's Output
 STARTUP_TIMEOUT_S = 60
 
+# One cell: a run that JupyterLab drops halfway (while its session still connects) cannot leave
+# the stepper's line without its import.
 NOTEBOOK_CELLS = [
-    "from ngcm_lab.widgets import ForecastStepper",
+    "from ngcm_lab.widgets import ForecastStepper\n\n"
     'stepper = ForecastStepper("jablonowski_williamson", "T21", layers=2)\nstepper',
 ]
+# The kernel in the status bar: "Python 3 (ipykernel) | Idle".
+KERNEL_STATUS = re.compile(r"\(ipykernel\) \| (\w+)")
+RUN_TIMEOUT_S = 240
 
 
 def _requirements() -> object:
@@ -179,40 +184,55 @@ def _run_and_step(page, url: str, shots: str | None, tmp_path: Path) -> tuple[st
         ) from err
 
 
+def _kernel_status(page) -> str | None:
+    match = KERNEL_STATUS.search(page.evaluate("() => document.body.innerText"))
+    return match.group(1) if match else None
+
+
+def _menu(page, menu: str, item: str) -> None:
+    try:
+        page.locator(".lm-MenuBar-itemLabel", has_text=menu).first.click(timeout=5_000)
+        page.locator(".lm-Menu-itemLabel", has_text=item).first.click(timeout=5_000)
+    except Exception as err:  # a dialog opened over the menu: it is accepted next pass
+        if type(err).__name__ != "TimeoutError":
+            raise
+
+
 def _drive(page, url: str, shots: str | None) -> tuple[str, str]:
     page.goto(f"{url}/lab/tree/stepper.ipynb")
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
-    # Run → Run All Cells from the menu bar. While the session is still connecting, JupyterLab
-    # may ask for a kernel (accept the preselected one) or restart the kernel and drop the run,
-    # or run the second cell in a fresh kernel (a NameError): run again — from a restarted
-    # kernel after an error — whenever a cell has neither run nor been queued, or one failed,
-    # for a few seconds.
-    deadline = time.monotonic() + 150
-    last_run = -math.inf
+    # Run → Run All Cells once the kernel says it is idle. While the session still connects,
+    # JupyterLab may ask for a kernel (accept the preselected one), drop a run, or swap kernels
+    # and leave the page on one that no longer exists ("Disconnected"): reload the page then.
+    # Ask again whenever the cell is back at "[ ]:" with the kernel idle, and restart the kernel
+    # and run again after an error.
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    last_run, lost_since = -math.inf, None
     while page.locator(MAP_IMAGE).count() == 0:
         if time.monotonic() > deadline:
-            raise TimeoutError("the stepper's map did not appear within 150 s")
+            raise TimeoutError(f"the stepper's map did not appear within {RUN_TIMEOUT_S} s")
         accept = page.locator(".jp-Dialog .jp-mod-accept")
         if accept.count() and accept.first.is_visible():
             accept.first.click()
             last_run = time.monotonic()
-        # A run dropped after the first cell leaves the second at "[ ]:" with the kernel idle.
+        status = _kernel_status(page)
+        if status in (None, "Disconnected", "Dead", "Unknown"):  # None: no kernel shown
+            lost_since = lost_since or time.monotonic()
+            if time.monotonic() - lost_since > 15:
+                page.reload()
+                page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
+                last_run, lost_since = -math.inf, None
+            page.wait_for_timeout(500)
+            continue
+        lost_since = None
         prompts = page.locator(".jp-Cell .jp-InputArea-prompt").all_inner_texts()
-        started = bool(prompts) and all(p.strip() not in ("", "[ ]:") for p in prompts)
+        waiting = not prompts or any(p.strip() in ("", "[ ]:") for p in prompts)
         failed = page.locator(".jp-OutputArea-output", has_text="Traceback").count() > 0
-        if (failed or not started) and time.monotonic() - last_run > 10:
-            menu, item = (
-                ("Kernel", "Restart Kernel and Run All Cells")
-                if failed
-                else ("Run", "Run All Cells")
-            )
-            try:
-                page.locator(".lm-MenuBar-itemLabel", has_text=menu).first.click(timeout=5_000)
-                page.locator(".lm-Menu-itemLabel", has_text=item).first.click(timeout=5_000)
-            except Exception as err:  # a dialog opened over the menu: accept it next pass
-                if type(err).__name__ != "TimeoutError":
-                    raise
+        if status == "Idle" and (failed or waiting) and time.monotonic() - last_run > 10:
+            if failed:
+                _menu(page, "Kernel", "Restart Kernel and Run All Cells")
+            else:
+                _menu(page, "Run", "Run All Cells")
             last_run = time.monotonic()
         page.wait_for_timeout(500)
     page.wait_for_function("() => document.body.innerText.includes('day 0, 00:00')")
