@@ -303,7 +303,7 @@ class PrimitiveEquations:
         q_source = -jnp.sum(dsig * v_grad_q, axis=0, keepdims=True)
         scalars = jnp.concatenate([kinetic, source_t, *sources_x, q_source])
         modal = grid.to_modal(jnp.concatenate([fluxes, scalars]))
-        *chunks, q_t = _split_layers(modal, layers, modal.shape[0] // layers, 1)
+        *chunks, q_t = _split_layers(modal, layers, (modal.shape[0] - 1) // layers, 1)
         q_t = jnp.squeeze(q_t, 0)
         fu, fv, ut, vt = chunks[:4]
         n_x = len(tracers)

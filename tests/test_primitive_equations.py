@@ -90,6 +90,25 @@ def test_resting_isothermal_atmosphere_has_no_tendency():
         assert max(float(jnp.max(jnp.abs(x))) for x in jax.tree.leaves(term)) == 0.0
 
 
+@pytest.mark.parametrize("layers", [1, 3])
+def test_explicit_terms_keep_each_fields_shape_at_any_layer_count(layers):
+    """The batched transforms are taken apart by field counts, not by rows: a single layer (one
+    row per field, like ln p_s) comes back with every tendency shaped like its field."""
+    eq = equations(layers=layers)
+    state = random_state(eq)
+    state = PrimitiveEquationsState(
+        state.vorticity,
+        state.divergence,
+        state.temperature_variation,
+        state.log_surface_pressure,
+        {"q": state.temperature_variation * 1e-3},
+    )
+    terms = eq.explicit_terms(state)
+    for term, field in zip(jax.tree.leaves(terms), jax.tree.leaves(state), strict=True):
+        assert term.shape == field.shape
+        assert bool(jnp.all(jnp.isfinite(term)))
+
+
 def test_implicit_inverse_solves_the_implicit_system():
     with jax.enable_x64(True):
         eq = equations(np.float64)
