@@ -3,7 +3,8 @@
 A run directory holds `config.json` (the `TrainingConfig`), `checkpoint.msgpack` (parameters,
 optimizer state, EMA parameters and the update counter, as msgpack of plain arrays through
 `flax.serialization` — never pickle), `metrics.jsonl` (one JSON record per update) and, when σ_X
-came from data, `output_scales.json` (the scales the network was trained with). Every file
+came from data, `output_scales.json` (the scales the network was trained with), and
+`normalisation.json` (the input standardisation, read back by `saved_normalisation`). Every file
 is written to a temporary file and renamed into place (`files.py`), so an interrupted write
 leaves the previous version. Reading validates before anything expensive happens: a truncated
 or foreign checkpoint, or one whose network does not fit the configuration, is a
@@ -19,6 +20,7 @@ from typing import Any
 import flax.serialization
 import numpy as np
 
+from ngcm_lab.column_features import FeatureNormalisation
 from ngcm_lab.errors import CheckpointError
 from ngcm_lab.files import write_bytes_atomic, write_text_atomic
 
@@ -133,3 +135,20 @@ class MetricsLog:
 
     def _write(self) -> None:
         write_text_atomic(self.path, "".join(line + "\n" for line in self.lines))
+
+
+def saved_normalisation(directory: str | pathlib.Path) -> FeatureNormalisation | None:
+    """The input standardisation a run was trained with (None for runs made before it was
+    stored: those recompute it from the truth's training starts, which is the same only on the
+    truth they were trained on)."""
+    path = pathlib.Path(directory) / NORMALISATION
+    if not path.is_file():
+        return None
+    saved = read_json(path)
+    try:
+        mean, std = (np.asarray(saved[k], np.float32) for k in ("mean", "std"))
+    except (KeyError, TypeError, ValueError):
+        raise CheckpointError(f"{path} must hold lists 'mean' and 'std'; restore it") from None
+    if mean.shape != std.shape or mean.ndim != 1 or not np.all(std > 0):
+        raise CheckpointError(f"{path} holds no valid standardisation (positive std); restore it")
+    return FeatureNormalisation(mean, std)

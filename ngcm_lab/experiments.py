@@ -40,8 +40,8 @@ from ngcm_lab.checkpoints import (
     load_checkpoint,
     read_checkpoint,
     read_json,
+    saved_normalisation,
 )
-from ngcm_lab.column_features import FeatureNormalisation
 from ngcm_lab.column_network import architecture_of, inputs_of
 from ngcm_lab.errors import CheckpointError, InputError
 from ngcm_lab.held_suarez import HeldSuarezForcing
@@ -427,23 +427,6 @@ def load_trained(
     opt_state = optimizer(config).init(params)
     update, _, _, ema = load_checkpoint(directory, params, opt_state, params)
     return TrainedHybrid(hybrid, ema, truth, config, update)
-
-
-def saved_normalisation(directory: str | pathlib.Path) -> FeatureNormalisation | None:
-    """The input standardisation a run was trained with (None for runs made before it was
-    stored: those recompute it from the truth's training starts, which is the same only on the
-    truth they were trained on)."""
-    path = pathlib.Path(directory) / NORMALISATION
-    if not path.is_file():
-        return None
-    saved = read_json(path)
-    try:
-        mean, std = (np.asarray(saved[k], np.float32) for k in ("mean", "std"))
-    except (KeyError, TypeError, ValueError):
-        raise CheckpointError(f"{path} must hold lists 'mean' and 'std'; restore it") from None
-    if mean.shape != std.shape or mean.ndim != 1 or not np.all(std > 0):
-        raise CheckpointError(f"{path} holds no valid standardisation (positive std); restore it")
-    return FeatureNormalisation(mean, std)
 
 
 def saved_output_scales(directory: str | pathlib.Path) -> dict[str, list[float]] | None:
