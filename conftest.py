@@ -95,9 +95,10 @@ def tiny_drag_truth_file(tmp_path_factory):
     return path
 
 
-# A tiny stochastic (CRPS-trained) configuration of the learn-surface-fluxes rung. The CLI test in
-# test_experiments and the resume test in test_stochastic train exactly this hybrid on exactly
-# `tiny_moist_truth_file`, so the second compiles nothing: the persistent cache holds the update.
+# A tiny stochastic (CRPS-trained) configuration of the learn-surface-fluxes rung. The resume test
+# and the CLI test in test_stochastic train exactly this hybrid on exactly `tiny_moist_truth_file`,
+# one after the other in one process (pytest-xdist's --dist loadfile keeps a file together), so
+# the second takes its update program from the persistent cache instead of compiling it again.
 @pytest.fixture(scope="session")
 def tiny_stochastic_config() -> dict:
     """TrainingConfig fields (JSON-ready) of a two-update stochastic CRPS run."""

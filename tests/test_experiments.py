@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from ngcm_lab import cli, cli_training, evaluation, experiments
-from ngcm_lab.plotting import plot_rank_histogram, plot_spread_skill
 from ngcm_lab.training_config import TrainingConfig
 
 
@@ -167,43 +166,6 @@ def test_shipped_learn_surface_fluxes_hybrid_runs_30_days_freely(tmp_path):
     series = temperature.mean(("level", "lon")).weighted(weights).mean("lat")
     assert float(series["time"][-1] - series["time"][0]) == 30 * 86400e9
     assert abs(float(series[-1] - series[0])) < 3.0, series.values
-
-
-def test_stochastic_train_and_evaluate(
-    tiny_moist_truth_file, tiny_stochastic_config, tmp_path, capsys
-):
-    truth_file = tiny_moist_truth_file
-    config = tmp_path / "stochastic.json"
-    config.write_text(json.dumps(tiny_stochastic_config))
-    out = tmp_path / "run"
-    base = ["--truth", str(truth_file), "--no-progress"]
-    assert cli.main(["train", "--config", str(config), "--output", str(out), *base]) == 0
-    capsys.readouterr()
-    argv = ["evaluate", "--checkpoint", str(out), "--truth", str(truth_file), "--days", "0.5"]
-    assert cli.main([*argv, "--members", "3", "--json"]) == 0
-    result = json.loads(capsys.readouterr().out)
-    assert result["ensemble_members"] == 3
-    for score in ("crps", "spread"):
-        assert set(result[score]["hybrid"]) == {"u", "v", "temperature", "precipitation_rate"}
-    spread = np.array(result["spread"]["hybrid"]["u"])
-    assert np.all(spread > 0) and np.all(np.isfinite(spread))
-    # Fortin's ratio is spread·√(4/3) over the mean's RMSE; the rank histogram has M + 1 bins
-    # per lead that sum to one.
-    ratio = np.array(result["spread_error_ratio"]["u"])
-    np.testing.assert_allclose(
-        ratio, np.sqrt(4 / 3) * spread / np.array(result["rmse"]["hybrid"]["u"]), rtol=1e-5
-    )
-    ranks = np.array(result["rank_histogram"]["temperature"])
-    assert ranks.shape == (2, 4)
-    np.testing.assert_allclose(ranks.sum(-1), 1.0, rtol=1e-4)
-    assert len(plot_spread_skill(result).axes[0].lines) == 1 + 3  # the 1 line, u, v, T
-    assert len(plot_rank_histogram(result, "u").axes[0].patches) == 4
-    assert "spread/error temperature by day" in cli_training._evaluation_text(result)
-    # The deterministic baseline's CRPS is its mean absolute error: no more than its RMSE.
-    for name in ("u", "temperature"):
-        mae = np.array(result["crps"]["baseline"][name])
-        assert np.all(mae > 0) and np.all(mae <= np.array(result["rmse"]["baseline"][name]))
-    assert cli.main([*argv, "--members", "0"]) == 2
 
 
 def test_no_progress_reaches_the_making_of_an_experiments_own_truth(monkeypatch, tmp_path):

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 from numpy.polynomial import legendre as npleg
 
-from ngcm_lab import experiments
+from ngcm_lab import cli, cli_training, experiments
 from ngcm_lab.column_network import ColumnNetworkConfig
 from ngcm_lab.constants import EARTH_RADIUS
 from ngcm_lab.hybrid_model import HybridModel
 from ngcm_lab.losses import make_loss
+from ngcm_lab.plotting import plot_rank_histogram, plot_spread_skill
 from ngcm_lab.primitive_model import PrimitiveEquationsModel
 from ngcm_lab.random_fields import GaussianRandomField, RandomFieldConfig
 from ngcm_lab.scores import crps_ensemble, crps_gaussian, crps_two_members, rank_histogram
@@ -152,7 +153,7 @@ def test_members_differ_only_through_their_keys(setup):
 def test_crps_training_has_finite_gradients_and_resumes_exactly(
     tiny_moist_truth_file, tiny_stochastic_config, tmp_path
 ):
-    """The CLI test's stochastic configuration (test_experiments), through the Python API."""
+    """The CLI test's stochastic configuration (below), through the Python API."""
     config = TrainingConfig.from_dict(tiny_stochastic_config)
     hybrid, truth = experiments.build(config, tiny_moist_truth_file)
     initial = hybrid.init_params(jax.random.key(config.seed))
@@ -171,6 +172,46 @@ def test_crps_training_has_finite_gradients_and_resumes_exactly(
     resumed, _ = train(hybrid, truth, config, tmp_path / "split", resume=True, progress=False)
     for a, b in zip(jax.tree.leaves(full), jax.tree.leaves(resumed), strict=True):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_stochastic_train_and_evaluate(
+    tiny_moist_truth_file, tiny_stochastic_config, tmp_path, capsys
+):
+    """`ngcm-lab train` and `ngcm-lab evaluate --members` end to end on the same configuration
+    and truth as the test above, in the same process after it, so its update program comes
+    from the persistent compilation cache."""
+    truth_file = tiny_moist_truth_file
+    config = tmp_path / "stochastic.json"
+    config.write_text(json.dumps(tiny_stochastic_config))
+    out = tmp_path / "run"
+    base = ["--truth", str(truth_file), "--no-progress"]
+    assert cli.main(["train", "--config", str(config), "--output", str(out), *base]) == 0
+    capsys.readouterr()
+    argv = ["evaluate", "--checkpoint", str(out), "--truth", str(truth_file), "--days", "0.5"]
+    assert cli.main([*argv, "--members", "3", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["ensemble_members"] == 3
+    for score in ("crps", "spread"):
+        assert set(result[score]["hybrid"]) == {"u", "v", "temperature", "precipitation_rate"}
+    spread = np.array(result["spread"]["hybrid"]["u"])
+    assert np.all(spread > 0) and np.all(np.isfinite(spread))
+    # Fortin's ratio is spread·√(4/3) over the mean's RMSE; the rank histogram has M + 1 bins
+    # per lead that sum to one.
+    ratio = np.array(result["spread_error_ratio"]["u"])
+    np.testing.assert_allclose(
+        ratio, np.sqrt(4 / 3) * spread / np.array(result["rmse"]["hybrid"]["u"]), rtol=1e-5
+    )
+    ranks = np.array(result["rank_histogram"]["temperature"])
+    assert ranks.shape == (2, 4)
+    np.testing.assert_allclose(ranks.sum(-1), 1.0, rtol=1e-4)
+    assert len(plot_spread_skill(result).axes[0].lines) == 1 + 3  # the 1 line, u, v, T
+    assert len(plot_rank_histogram(result, "u").axes[0].patches) == 4
+    assert "spread/error temperature by day" in cli_training._evaluation_text(result)
+    # The deterministic baseline's CRPS is its mean absolute error: no more than its RMSE.
+    for name in ("u", "temperature"):
+        mae = np.array(result["crps"]["baseline"][name])
+        assert np.all(mae > 0) and np.all(mae <= np.array(result["rmse"]["baseline"][name]))
+    assert cli.main([*argv, "--members", "0"]) == 2
 
 
 def test_deterministic_configuration_of_a_stochastic_model_is_refused(setup):
