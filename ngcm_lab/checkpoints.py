@@ -4,7 +4,8 @@ A run directory holds `config.json` (the `TrainingConfig`), `checkpoint.msgpack`
 optimizer state, EMA parameters and the update counter, as msgpack of plain arrays through
 `flax.serialization` — never pickle), `metrics.jsonl` (one JSON record per update) and, when σ_X
 came from data, `output_scales.json` (the scales the network was trained with), and
-`normalisation.json` (the input standardisation, read back by `saved_normalisation`). Every file
+`normalisation.json` (the input standardisation, read back by `saved_normalisation`). A new run
+may start from another run's parameters (`fine_tuning_start`). Every file
 is written to a temporary file and renamed into place (`files.py`), so an interrupted write
 leaves the previous version. Reading validates before anything expensive happens: a truncated
 or foreign checkpoint, or one whose network does not fit the configuration, is a
@@ -23,6 +24,7 @@ import numpy as np
 from ngcm_lab.column_features import FeatureNormalisation
 from ngcm_lab.errors import CheckpointError
 from ngcm_lab.files import write_bytes_atomic, write_text_atomic
+from ngcm_lab.paths import data_samples_dir
 
 CHECKPOINT = "checkpoint.msgpack"
 CONFIG = "config.json"
@@ -152,3 +154,73 @@ def saved_normalisation(directory: str | pathlib.Path) -> FeatureNormalisation |
     if mean.shape != std.shape or mean.ndim != 1 or not np.all(std > 0):
         raise CheckpointError(f"{path} holds no valid standardisation (positive std); restore it")
     return FeatureNormalisation(mean, std)
+
+
+def run_directory(name: str | pathlib.Path) -> pathlib.Path:
+    """A run directory named by its path, or by its path under data_samples/ (a shipped
+    checkpoint, e.g. "hybrid_training/learn_surface_fluxes_checkpoint")."""
+    path = pathlib.Path(name)
+    if not (path / CHECKPOINT).is_file() and not path.is_absolute():
+        shipped = data_samples_dir() / path
+        if (shipped / CHECKPOINT).is_file():
+            return shipped
+    read_checkpoint(path)  # a CheckpointError naming the file when it is not a run
+    return path
+
+
+def fine_tuning_start(directory: str | pathlib.Path, model, fresh):
+    """`fresh` (a hybrid's initial parameters) with the EMA parameters of the trained run in
+    `directory` in place, to fine-tune that network rather than start from noise.
+
+    The run must have this network's width, blocks and outputs, and must have been standardised
+    and scaled as `model` is (the same truth and initialisation: its weights mean nothing on
+    other inputs). Inputs it did not read — random fields, which come last — keep their fresh
+    first-layer weights, so a stochastic hybrid can start from a deterministic one."""
+    directory = pathlib.Path(directory)
+    source = read_checkpoint(directory)["ema"]
+    saved = saved_normalisation(directory)
+    if saved is None:
+        raise CheckpointError(f"{directory / NORMALISATION} not found: fine-tuning needs it")
+    n, norm = np.size(saved.mean), model.normalisation
+    same = n <= np.size(norm.mean)
+    same = same and bool(np.all(np.abs(saved.mean - norm.mean[:n]) <= 1e-3 * saved.std))
+    if not (same and np.allclose(saved.std, norm.std[:n], rtol=1e-3, atol=0.0)):
+        raise CheckpointError(
+            f"the network in {directory} was trained on inputs standardised otherwise than "
+            "this run's: fine-tune it on the truth and initialisation it was trained on"
+        )
+    scales = directory / OUTPUT_SCALES
+    if not scales.is_file():
+        raise CheckpointError(f"{scales} not found: only runs with σ_X from data fine-tune")
+    wanted = read_json(scales)
+    for name, value in model.output_scales:
+        if name not in wanted or not np.allclose(wanted[name], value, rtol=1e-3, atol=0.0):
+            raise CheckpointError(
+                f"{scales} differs from this run's σ_X for {name}: fine-tune on the truth and "
+                "initialisation it was trained on"
+            )
+
+    import jax
+
+    def take(path, value):
+        keys = [getattr(k, "key", k) for k in path]
+        found = source
+        for key in keys:
+            if not isinstance(found, dict) or key not in found:
+                raise CheckpointError(
+                    f"{directory / CHECKPOINT} has no {jax.tree_util.keystr(path)}: its network "
+                    "differs from this run's"
+                )
+            found = found[key]
+        found = np.asarray(found, np.asarray(value).dtype)
+        if found.shape == np.shape(value):
+            return found
+        first_layer = keys[-2:] == ["Dense_0", "kernel"] and found.shape[0] < np.shape(value)[0]
+        if first_layer and found.shape[1:] == np.shape(value)[1:]:
+            return np.concatenate([found, np.asarray(value)[found.shape[0] :]], axis=0)
+        raise CheckpointError(
+            f"{jax.tree_util.keystr(path)} is {found.shape} in {directory / CHECKPOINT} but "
+            f"{np.shape(value)} here: fine-tuning needs the same width, blocks and outputs"
+        )
+
+    return jax.tree.map(jax.numpy.asarray, jax.tree_util.tree_map_with_path(take, fresh))

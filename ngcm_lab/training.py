@@ -41,8 +41,10 @@ from ngcm_lab.checkpoints import (
     OUTPUT_SCALES,
     MetricsLog,
     checkpoint_update,
+    fine_tuning_start,
     load_checkpoint,
     read_json,
+    run_directory,
     save_checkpoint,
     write_json,
 )
@@ -205,6 +207,9 @@ def train(
             f"{n_devices} devices or a batch_size that {devices} divides"
         )
     mesh = sharding.mesh(n_devices) if n_devices > 1 else None
+    params = model.init_params(jax.random.key(config.seed))
+    if config.initial_params is not None and not resume:  # checked before anything is written
+        params = fine_tuning_start(run_directory(config.initial_params), model, params)
     out.mkdir(parents=True, exist_ok=True)
     if not resume:
         write_json(out / CONFIG, config.to_json())
@@ -214,7 +219,6 @@ def train(
         norm = model.normalisation
         write_json(out / NORMALISATION, {"mean": norm.mean.tolist(), "std": norm.std.tolist()})
     opt = optimizer(config)
-    params = model.init_params(jax.random.key(config.seed))
     opt_state = opt.init(params)
     ema = params
     start = 0

@@ -59,6 +59,10 @@ class TrainingConfig:
       bias_loss_weight: weight of the bias term of an online loss (NeuralGCM's): the squared
         area-mean error per variable, level and output time over the truth's variance, which
         charges the systematic error a free run accumulates as drift. 0: none.
+      initial_params: a trained run whose EMA parameters start this one (fine-tuning) instead
+        of a random initialisation: its directory, or its path under data_samples/ for a
+        shipped checkpoint. It must share this run's network, truth and initialisation; inputs
+        it lacked (random fields) start fresh (`checkpoints.fine_tuning_start`). None: random.
     """
 
     curriculum: tuple[tuple[float, int], ...] = ((6.0, 60), (24.0, 60), (72.0, 40), (120.0, 40))
@@ -88,6 +92,7 @@ class TrainingConfig:
     start_warming_k: float = 0.0
     spectrum_loss_weight: float = 0.0
     bias_loss_weight: float = 0.0
+    initial_params: str | None = None
 
     def __post_init__(self):
         if self.start_warming_k < 0:
@@ -102,6 +107,8 @@ class TrainingConfig:
                 raise ValueError(f"{name} must be ≥ 0, got {weight:g}")
             if weight > 0 and self.mode == "offline":
                 raise ValueError(f"{name} scores rollouts; offline training has none (set it to 0)")
+        if self.initial_params is not None and not str(self.initial_params).strip():
+            raise ValueError("initial_params must name a run directory (or be null)")
         if self.mode not in ("online", "offline"):
             raise ValueError(f"mode must be 'online' or 'offline', got {self.mode!r}")
         if self.mode == "offline" and self.loss != "mse":

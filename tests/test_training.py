@@ -248,3 +248,81 @@ def test_the_bias_term_adds_its_weight_times_the_squared_area_mean_error(tiny_co
     np.testing.assert_allclose(added, 5.0 * by_hand, rtol=2e-3)
     with pytest.raises(ValueError, match="offline training has none"):
         TrainingConfig(bias_loss_weight=1.0, mode="offline", curriculum=((6.0, 2),))
+
+
+def _trained_run(directory, hybrid, config, seed):
+    """A run directory as `train` leaves it, holding the parameters of `seed` as if trained."""
+    from ngcm_lab.checkpoints import save_checkpoint, write_json
+
+    params = hybrid.init_params(jax.random.key(seed))
+    save_checkpoint(directory, 7, params, optimizer(config).init(params), params)
+    norm = hybrid.normalisation
+    write_json(
+        directory / "normalisation.json", {"mean": norm.mean.tolist(), "std": norm.std.tolist()}
+    )
+    scales = {name: np.atleast_1d(value).tolist() for name, value in hybrid.output_scales}
+    write_json(directory / "output_scales.json", scales)
+    return params
+
+
+def test_fine_tuning_starts_from_a_trained_run_and_gives_new_inputs_fresh_weights(
+    tiny_config, setup, tmp_path
+):
+    """`initial_params` starts a run from another run's EMA parameters (update 0's learning
+    rate is 0, so one update returns the start); a stochastic hybrid takes a deterministic
+    run's weights and keeps fresh first-layer rows for its random-field inputs."""
+    from ngcm_lab.checkpoints import fine_tuning_start
+    from ngcm_lab.hybrid_model import HybridModel
+    from ngcm_lab.random_fields import RandomFieldConfig
+
+    hybrid, truth, _ = setup
+    source = _trained_run(tmp_path, hybrid, tiny_config, seed=5)
+    config = dataclasses.replace(tiny_config, initial_params=str(tmp_path))
+    started, _ = train(hybrid, truth, config, tmp_path / "tuned", progress=False, stop_after=1)
+    for a, b in zip(jax.tree.leaves(source), jax.tree.leaves(started), strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+    stochastic = HybridModel.create(
+        hybrid.dycore, hybrid.network, random_fields=RandomFieldConfig(fields=2)
+    )
+    fresh = stochastic.init_params(jax.random.key(0))
+    tuned = fine_tuning_start(tmp_path, stochastic, fresh)
+    n = np.size(hybrid.normalisation.mean)
+    first = tuned["params"]["Dense_0"]["kernel"]
+    np.testing.assert_array_equal(first[:n], source["params"]["Dense_0"]["kernel"])
+    np.testing.assert_array_equal(first[n:], fresh["params"]["Dense_0"]["kernel"][n:])
+    np.testing.assert_array_equal(
+        tuned["params"]["Dense_1"]["kernel"], source["params"]["Dense_1"]["kernel"]
+    )
+
+
+def test_fine_tuning_refuses_a_run_trained_on_other_inputs(tiny_config, setup, tmp_path):
+    """A network whose inputs were standardised otherwise (another truth or initialisation), or
+    of another width, is refused with one line, before any update."""
+    from ngcm_lab.checkpoints import write_json
+    from ngcm_lab.column_network import ColumnNetworkConfig
+    from ngcm_lab.errors import CheckpointError
+
+    hybrid, truth, _ = setup
+    _trained_run(tmp_path, hybrid, tiny_config, seed=5)
+    norm = hybrid.normalisation
+    shifted = {"mean": (norm.mean + norm.std).tolist(), "std": norm.std.tolist()}
+    write_json(tmp_path / "normalisation.json", shifted)
+    config = dataclasses.replace(tiny_config, initial_params=str(tmp_path))
+    with pytest.raises(CheckpointError, match="standardised otherwise"):
+        train(hybrid, truth, config, tmp_path / "a", progress=False, stop_after=1)
+    assert not (tmp_path / "a").exists()  # refused before anything is written
+
+    wide = dataclasses.replace(hybrid, network=ColumnNetworkConfig(width=16, blocks=1))
+    _trained_run(tmp_path, wide, tiny_config, seed=5)
+    with pytest.raises(CheckpointError, match="same width"):
+        train(hybrid, truth, config, tmp_path / "b", progress=False, stop_after=1)
+    with pytest.raises(CheckpointError, match="not found"):
+        train(
+            hybrid,
+            truth,
+            dataclasses.replace(config, initial_params=str(tmp_path / "none")),
+            tmp_path / "c",
+            progress=False,
+            stop_after=1,
+        )
