@@ -158,13 +158,13 @@ def saved_normalisation(directory: str | pathlib.Path) -> FeatureNormalisation |
 
 def run_directory(name: str | pathlib.Path) -> pathlib.Path:
     """A run directory named by its path, or by its path under data_samples/ (a shipped
-    checkpoint, e.g. "hybrid_training/learn_surface_fluxes_checkpoint")."""
+    checkpoint, e.g. "hybrid_training/learn_surface_fluxes_checkpoint"); reading it
+    (`read_checkpoint`) says what is wrong when it is neither."""
     path = pathlib.Path(name)
     if not (path / CHECKPOINT).is_file() and not path.is_absolute():
         shipped = data_samples_dir() / path
         if (shipped / CHECKPOINT).is_file():
             return shipped
-    read_checkpoint(path)  # a CheckpointError naming the file when it is not a run
     return path
 
 

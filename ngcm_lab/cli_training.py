@@ -52,7 +52,7 @@ def train(args: argparse.Namespace) -> int:
     if not args.resume:  # refused at once, before the model and truth are built
         training.check_run_directory(directory, config, resume=False)
         if config.initial_params is not None:
-            checkpoints.run_directory(config.initial_params)
+            checkpoints.read_checkpoint(checkpoints.run_directory(config.initial_params))
     scales = experiments.saved_output_scales(directory) if args.resume else None
     hybrid, truth = experiments.build(
         config, args.truth, output_scales=scales, progress=not args.no_progress
