@@ -22,9 +22,11 @@ import flax.serialization
 import numpy as np
 
 from ngcm_lab.column_features import FeatureNormalisation
+from ngcm_lab.column_network import transplant
 from ngcm_lab.errors import CheckpointError
 from ngcm_lab.files import write_bytes_atomic, write_text_atomic
 from ngcm_lab.paths import data_samples_dir
+from ngcm_lab.training_config import TrainingConfig
 
 CHECKPOINT = "checkpoint.msgpack"
 CONFIG = "config.json"
@@ -139,6 +141,27 @@ class MetricsLog:
         write_text_atomic(self.path, "".join(line + "\n" for line in self.lines))
 
 
+def saved_config(directory: str | pathlib.Path) -> TrainingConfig:
+    """The `TrainingConfig` of a run directory, or a `CheckpointError` naming the file."""
+    path = pathlib.Path(directory) / CONFIG
+    try:
+        return TrainingConfig.from_dict(read_json(path))
+    except (TypeError, ValueError) as error:
+        if isinstance(error, CheckpointError):
+            raise
+        raise CheckpointError(f"{path} is not a valid training configuration: {error}") from None
+
+
+def saved_output_scales(directory: str | pathlib.Path) -> dict[str, list[float]] | None:
+    """σ_X stored with a run (None for runs with hand-set scales, which store none)."""
+    path = pathlib.Path(directory) / OUTPUT_SCALES
+    if not path.is_file():
+        if saved_config(directory).output_scales == "residual":
+            raise CheckpointError(f"{path} not found: the run's σ_X are stored there; restore it")
+        return None
+    return read_json(path)
+
+
 def saved_normalisation(directory: str | pathlib.Path) -> FeatureNormalisation | None:
     """The input standardisation a run was trained with (None for runs made before it was
     stored: those recompute it from the truth's training starts, which is the same only on the
@@ -189,38 +212,21 @@ def fine_tuning_start(directory: str | pathlib.Path, model, fresh):
             f"the network in {directory} was trained on inputs standardised otherwise than "
             "this run's: fine-tune it on the truth and initialisation it was trained on"
         )
-    scales = directory / OUTPUT_SCALES
-    if not scales.is_file():
-        raise CheckpointError(f"{scales} not found: only runs with σ_X from data fine-tune")
-    wanted = read_json(scales)
+    wanted = saved_output_scales(directory)
+    if wanted is None:
+        raise CheckpointError(
+            f"{directory / OUTPUT_SCALES} not found: only runs with σ_X from data fine-tune"
+        )
     for name, value in model.output_scales:
         if name not in wanted or not np.allclose(wanted[name], value, rtol=1e-3, atol=0.0):
             raise CheckpointError(
-                f"{scales} differs from this run's σ_X for {name}: fine-tune on the truth and "
-                "initialisation it was trained on"
+                f"{directory / OUTPUT_SCALES} differs from this run's σ_X for {name}: fine-tune "
+                "on the truth and initialisation it was trained on"
             )
-
-    import jax
-
-    def take(path, value):
-        keys = [getattr(k, "key", k) for k in path]
-        found = source
-        for key in keys:
-            if not isinstance(found, dict) or key not in found:
-                raise CheckpointError(
-                    f"{directory / CHECKPOINT} has no {jax.tree_util.keystr(path)}: its network "
-                    "differs from this run's"
-                )
-            found = found[key]
-        found = np.asarray(found, np.asarray(value).dtype)
-        if found.shape == np.shape(value):
-            return found
-        first_layer = keys[-2:] == ["Dense_0", "kernel"] and found.shape[0] < np.shape(value)[0]
-        if first_layer and found.shape[1:] == np.shape(value)[1:]:
-            return np.concatenate([found, np.asarray(value)[found.shape[0] :]], axis=0)
+    try:
+        return transplant(source, fresh)
+    except ValueError as error:
         raise CheckpointError(
-            f"{jax.tree_util.keystr(path)} is {found.shape} in {directory / CHECKPOINT} but "
-            f"{np.shape(value)} here: fine-tuning needs the same width, blocks and outputs"
-        )
-
-    return jax.tree.map(jax.numpy.asarray, jax.tree_util.tree_map_with_path(take, fresh))
+            f"{directory / CHECKPOINT}: {error}; fine-tuning needs the same width, blocks and "
+            "outputs"
+        ) from None

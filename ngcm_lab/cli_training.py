@@ -32,7 +32,7 @@ def train(args: argparse.Namespace) -> int:
 
     if args.resume:
         directory = pathlib.Path(args.resume)
-        config = training.saved_config(directory)
+        config = checkpoints.saved_config(directory)
         done = checkpoints.checkpoint_update(directory)
     else:
         directory = pathlib.Path(args.output)
@@ -53,7 +53,7 @@ def train(args: argparse.Namespace) -> int:
         training.check_run_directory(directory, config, resume=False)
         if config.initial_params is not None:
             checkpoints.read_checkpoint(checkpoints.run_directory(config.initial_params))
-    scales = experiments.saved_output_scales(directory) if args.resume else None
+    scales = checkpoints.saved_output_scales(directory) if args.resume else None
     hybrid, truth = experiments.build(
         config, args.truth, output_scales=scales, progress=not args.no_progress
     )
@@ -86,12 +86,12 @@ def train(args: argparse.Namespace) -> int:
 
 def _finished_update(directory: pathlib.Path, config: Any) -> int | None:
     """The update count of a run of `config` already in `directory`, None if there is none."""
-    from ngcm_lab import checkpoints, training
+    from ngcm_lab import checkpoints
 
     if not (directory / checkpoints.CHECKPOINT).is_file():
         return None
     try:
-        same = training.saved_config(directory) == config
+        same = checkpoints.saved_config(directory) == config
     except NgcmLabError:
         return None
     return checkpoints.checkpoint_update(directory) if same else None

@@ -101,11 +101,14 @@ class ColumnNetwork(nn.Module):
         return nn.Dense(self.n_out, kernel_init=small, precision=MATMUL_PRECISION)(x)
 
 
+_INPUT_LAYER = "Dense_0"  # flax's name for the first Dense of `ColumnNetwork`
+
+
 def architecture_of(params) -> tuple[int, int]:
     """(width, blocks) of a `ColumnNetwork`'s parameters (a flax variable dict, or the nested
     dict read from a checkpoint), to check a checkpoint against its configuration."""
     layers = params.get("params", params)
-    width = int(np.shape(layers["Dense_0"]["kernel"])[1])
+    width = int(np.shape(layers[_INPUT_LAYER]["kernel"])[1])
     blocks = sum(1 for name in layers if name.startswith("ResidualBlock_"))
     return width, blocks
 
@@ -113,7 +116,34 @@ def architecture_of(params) -> tuple[int, int]:
 def inputs_of(params) -> int:
     """How many input features a `ColumnNetwork`'s parameters read (as `architecture_of`)."""
     layers = params.get("params", params)
-    return int(np.shape(layers["Dense_0"]["kernel"])[0])
+    return int(np.shape(layers[_INPUT_LAYER]["kernel"])[0])
+
+
+def transplant(source, fresh):
+    """`fresh` parameters with every value of `source` (the same network's, e.g. read from a
+    checkpoint) in place. Where `source` reads fewer inputs, appended last (random fields), the
+    input layer's rows for them keep their fresh weights. A `ValueError` names the first
+    parameter that `source` lacks or holds with another shape."""
+
+    def take(path, value):
+        keys = [getattr(k, "key", k) for k in path]
+        found = source
+        for key in keys:
+            if not isinstance(found, dict) or key not in found:
+                raise ValueError(f"no {jax.tree_util.keystr(path)} in the source network")
+            found = found[key]
+        found = np.asarray(found, np.asarray(value).dtype)
+        value = np.asarray(value)
+        input_kernel = keys[-2:] == [_INPUT_LAYER, "kernel"]
+        if found.shape == value.shape:
+            return found
+        if input_kernel and found.shape[0] < value.shape[0] and found.shape[1:] == value.shape[1:]:
+            return np.concatenate([found, value[found.shape[0] :]], axis=0)
+        raise ValueError(
+            f"{jax.tree_util.keystr(path)} is {found.shape} there but {value.shape} here"
+        )
+
+    return jax.tree.map(jnp.asarray, jax.tree_util.tree_map_with_path(take, fresh))
 
 
 def count_parameters(params) -> int:

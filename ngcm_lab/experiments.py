@@ -36,11 +36,11 @@ from ngcm_lab.checkpoints import (
     CHECKPOINT,
     CONFIG,
     NORMALISATION,
-    OUTPUT_SCALES,
     load_checkpoint,
     read_checkpoint,
-    read_json,
+    saved_config,
     saved_normalisation,
+    saved_output_scales,
 )
 from ngcm_lab.column_network import architecture_of, inputs_of
 from ngcm_lab.errors import CheckpointError, InputError
@@ -53,7 +53,7 @@ from ngcm_lab.random_fields import RandomFieldConfig
 from ngcm_lab.sigma_coordinates import SigmaCoordinates
 from ngcm_lab.simple_physics import SimplePhysics
 from ngcm_lab.spherical_harmonics import Grid
-from ngcm_lab.training import optimizer, saved_config
+from ngcm_lab.training import optimizer
 from ngcm_lab.training_config import TrainingConfig
 from ngcm_lab.training_data import TruthData, load_truth, residual_tendency_scales
 from ngcm_lab.xarray_io import trajectory_to_dataset
@@ -431,13 +431,3 @@ def load_trained(
     opt_state = optimizer(config).init(params)
     update, _, _, ema = load_checkpoint(directory, params, opt_state, params)
     return TrainedHybrid(hybrid, ema, truth, config, update)
-
-
-def saved_output_scales(directory: str | pathlib.Path) -> dict[str, list[float]] | None:
-    """σ_X stored with a run (None for runs with hand-set scales, which store none)."""
-    path = pathlib.Path(directory) / OUTPUT_SCALES
-    if not path.is_file():
-        if saved_config(directory).output_scales == "residual":
-            raise CheckpointError(f"{path} not found: the run's σ_X are stored there; restore it")
-        return None
-    return read_json(path)

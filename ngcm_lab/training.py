@@ -43,12 +43,12 @@ from ngcm_lab.checkpoints import (
     checkpoint_update,
     fine_tuning_start,
     load_checkpoint,
-    read_json,
     run_directory,
     save_checkpoint,
+    saved_config,
     write_json,
 )
-from ngcm_lab.errors import CheckpointError, InputError, OutputExistsError, RunError
+from ngcm_lab.errors import InputError, OutputExistsError, RunError
 from ngcm_lab.hybrid_model import HybridModel, HybridState
 from ngcm_lab.losses import make_loss
 from ngcm_lab.training_config import TrainingConfig
@@ -124,17 +124,6 @@ def check_run_directory(directory: pathlib.Path, config: TrainingConfig, resume:
             "one (ngcm-lab train --resume DIR reads it) or train into a new directory"
         )
     return checkpoint_update(directory)
-
-
-def saved_config(directory: pathlib.Path) -> TrainingConfig:
-    """The `TrainingConfig` of a run directory, or a `CheckpointError` naming the file."""
-    path = pathlib.Path(directory) / CONFIG
-    try:
-        return TrainingConfig.from_dict(read_json(path))
-    except (TypeError, ValueError) as error:
-        if isinstance(error, CheckpointError):
-            raise
-        raise CheckpointError(f"{path} is not a valid training configuration: {error}") from None
 
 
 # ------------------------------------------------------------------------------------- training

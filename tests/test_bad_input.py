@@ -24,7 +24,7 @@ from ngcm_lab.paths import data_samples_dir
 
 SAMPLE = data_samples_dir() / "reanalysis_schemas" / "weatherbench2.nc"
 SHIPPED_RUN = data_samples_dir() / experiments.LEARN_SURFACE_FLUXES_CHECKPOINT
-SHIPPED_UPDATES = training.saved_config(SHIPPED_RUN).total_updates
+SHIPPED_UPDATES = checkpoints.saved_config(SHIPPED_RUN).total_updates
 
 
 def _checksums(folder: pathlib.Path) -> dict[str, str]:

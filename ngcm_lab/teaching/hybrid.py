@@ -237,10 +237,10 @@ def check_learning_rate_slopes(slope_low_rate, slope_high_rate) -> bool:
 def fixed_scale_ratio() -> float:
     """The hand-set σ_X of T (2 K per day) over the largest σ_X of T measured from data for the
     shipped learn-drag run (its output_scales.json)."""
-    from ngcm_lab import experiments
+    from ngcm_lab import checkpoints, experiments
     from ngcm_lab.column_network import DEFAULT_OUTPUT_SCALES
 
-    scales = experiments.saved_output_scales(
+    scales = checkpoints.saved_output_scales(
         experiments.data_samples_dir() / experiments.LEARN_DRAG_CHECKPOINT
     )
     return DEFAULT_OUTPUT_SCALES["temperature"] / max(scales["temperature"])
