@@ -4,9 +4,13 @@ For every grid column (NeuralGCM, Kochkov et al. 2024, Methods "Learned physics"
 variables on all levels (u, v, relative vorticity ζ, divergence δ, temperature T, specific humidity
 q, ln p_s), the horizontal derivatives of the scalars (∂/∂λ / cos φ, ∂/∂φ and ∇², exact spectral
 derivatives), and fields that do not evolve: surface geopotential, land fraction, sin φ, cos φ,
-and the top-of-atmosphere incident solar radiation at the current time (`jax_solar`). Features are
-in model units and then standardised with fixed per-feature means and standard deviations
-(`FeatureNormalisation`), computed once from reference states and stored with the model.
+and the top-of-atmosphere incident solar radiation at the current time (`jax_solar`). Optionally
+one input that is not the column's own: the global-mean temperature of every level, the same in
+every column, which tells a drift of the whole atmosphere from local weather. Features are in model
+units and then standardised with fixed per-feature means and standard deviations
+(`FeatureNormalisation`), computed once from reference states and stored with the model; the
+global means are divided by `GLOBAL_TEMPERATURE_SCALE_K` instead of their spread across states,
+which is far smaller than the drifts they are there to show.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from ngcm_lab.spherical_harmonics import Grid
 Array = jax.Array
 
 DAYS_PER_YEAR = 365.2425
+GLOBAL_TEMPERATURE_SCALE_K = 1.0  # a uniform warming of 1 K moves each global input by 1
 
 
 def toa_insolation(time_s: Array, grid: Grid, start: str = "2020-01-01T00:00") -> Array:
@@ -54,7 +59,7 @@ class StaticFields:
     land_fraction: np.ndarray
 
 
-def feature_names(layers: int, moist: bool) -> list[str]:
+def feature_names(layers: int, moist: bool, global_temperature: bool = False) -> list[str]:
     """Names of the features in the order `column_features` stacks them."""
     per_level = ["u", "v", "vorticity", "divergence"]
     scalars = ["temperature"] + (["specific_humidity"] if moist else [])
@@ -62,7 +67,10 @@ def feature_names(layers: int, moist: bool) -> list[str]:
         per_level += [name, f"d{name}_dlon", f"d{name}_dlat", f"laplacian_{name}"]
     names = [f"{name}[{k}]" for name in per_level for k in range(layers)]
     names += ["log_surface_pressure", "dlog_surface_pressure_dlon", "dlog_surface_pressure_dlat"]
-    return names + ["surface_geopotential", "land_fraction", "sin_lat", "cos_lat", "toa_insolation"]
+    names += ["surface_geopotential", "land_fraction", "sin_lat", "cos_lat", "toa_insolation"]
+    if global_temperature:
+        names += [f"global_mean_temperature[{k}]" for k in range(layers)]
+    return names
 
 
 def column_features(
@@ -72,6 +80,7 @@ def column_features(
     static: StaticFields,
     humidity_key: str | None,
     start: str = "2020-01-01T00:00",
+    global_temperature: bool = False,
 ) -> Array:
     """Unnormalised features, shape (nlat·nlon, n_features), in `feature_names` order."""
     scalars = [state.temperature_variation]
@@ -102,7 +111,11 @@ def column_features(
         [static.surface_geopotential, static.land_fraction, np.sin(lat), np.cos(lat)]
     ).astype(grid.dtype)
     insolation = toa_insolation(time_s, grid, start)[None]
-    stacked = jnp.concatenate([*blocks, surface, jnp.asarray(constant), insolation])
+    extra = []
+    if global_temperature:
+        mean = grid.global_mean(blocks[4])  # (L,): blocks[4] is T on every level
+        extra.append(jnp.broadcast_to(mean[:, None, None], (layers, *grid.nodal_shape)))
+    stacked = jnp.concatenate([*blocks, surface, jnp.asarray(constant), insolation, *extra])
     return stacked.reshape(stacked.shape[0], -1).T
 
 

@@ -48,12 +48,17 @@ class ColumnNetworkConfig:
       output_scale: global factor on every output (1: σ_X alone sets the amplitude; runs from
         before σ_X came from data used 0.1).
       activation: "gelu", "silu" or "tanh".
+      global_temperature: also read the global-mean temperature of every level
+        (`column_features`): the one input that is not the column's own. A column cannot tell
+        a warming of the whole atmosphere from local weather; with it, the network can restore
+        the first without damping the second.
     """
 
     width: int = 64
     blocks: int = 2
     output_scale: float = 1.0
     activation: str = "gelu"
+    global_temperature: bool = False
 
     def __post_init__(self):
         if self.width < 1 or self.blocks < 0:

@@ -30,6 +30,7 @@ import numpy as np
 
 from ngcm_lab import forecast
 from ngcm_lab.column_features import (
+    GLOBAL_TEMPERATURE_SCALE_K,
     FeatureNormalisation,
     StaticFields,
     column_features,
@@ -112,7 +113,7 @@ class HybridModel:
                 f"the physics interval ({self.physics_interval_s:g} s) must be a whole multiple "
                 f"of the dycore time step ({self.dycore.dt_s:g} s)"
             )
-        n_features = len(feature_names(self.layers, self.moist)) + self.random_inputs
+        n_features = len(self.feature_names())
         if np.shape(self.normalisation.mean) != (n_features,):
             raise ValueError(
                 f"the normalisation has {np.size(self.normalisation.mean)} features but this "
@@ -153,10 +154,16 @@ class HybridModel:
                     static,
                     HUMIDITY if moist else None,
                     start,
+                    network.global_temperature,
                 )
             )
         )(states)
         normalisation = FeatureNormalisation.from_features(np.asarray(features))
+        if network.global_temperature:  # divided by a fixed scale, not their spread
+            layers = dycore.coords.layers
+            std = normalisation.std.copy()
+            std[-layers:] = GLOBAL_TEMPERATURE_SCALE_K
+            normalisation = FeatureNormalisation(normalisation.mean, std)
         if random_fields is not None:
             n = random_fields.fields
             normalisation = FeatureNormalisation(
@@ -254,7 +261,7 @@ class HybridModel:
     # ------------------------------------------------------------------ the network term
     def feature_names(self) -> list[str]:
         """Names of the network's inputs, in the order of `features`' columns."""
-        names = feature_names(self.layers, self.moist)
+        names = feature_names(self.layers, self.moist, self.network.global_temperature)
         return names + [f"random_field[{i}]" for i in range(self.random_inputs)]
 
     def features(self, state: HybridState, normalised: bool = True) -> Array:
@@ -267,6 +274,7 @@ class HybridModel:
             self._static,
             HUMIDITY if self.moist else None,
             self.start,
+            self.network.global_temperature,
         )
         if self.random_field is not None:
             if state.noise is None:

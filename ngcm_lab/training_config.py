@@ -31,7 +31,7 @@ class TrainingConfig:
       checkpoint_every: updates between checkpoints (and at every stage's end).
       max_consecutive_nonfinite: skipped non-finite updates in a row before giving up.
       seed: for parameter initialisation and shuffling.
-      network: the column network's architecture.
+      network: the column network's architecture (and whether it reads global means).
       physics_interval_s: how often the network is evaluated.
       random_fields: random network inputs (a stochastic model); None for a deterministic one.
       loss: "mse" (deterministic) or "crps" (two-member ensemble; needs random_fields).

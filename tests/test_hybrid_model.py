@@ -137,3 +137,37 @@ def test_inputs_and_configuration_errors(hybrid):
     assert insolation.max() > 1200.0 and insolation.min() == 0.0  # day and night
     with pytest.raises(ValueError, match="whole multiple"):
         HybridModel.create(hybrid.dycore, SMALL, physics_interval_s=2700.0)
+
+
+def test_global_temperature_inputs_read_a_uniform_warming_and_nothing_local(hybrid):
+    """The optional non-local inputs: each level's area-mean T, the same in every column,
+    standardised by 1 K, so a uniform warming of 1.5 K moves each by 1.5 and a local anomaly
+    of zero mean leaves them alone. The column's own inputs are those of the plain network."""
+    network = dataclasses.replace(SMALL, global_temperature=True)
+    wide = HybridModel.create(hybrid.dycore, network)
+    layers, grid = hybrid.layers, hybrid.grid
+    names = wide.feature_names()
+    assert names[: len(hybrid.feature_names())] == hybrid.feature_names()
+    assert names[-layers:] == [f"global_mean_temperature[{k}]" for k in range(layers)]
+
+    state = wide.initial_state()
+    plain, features = np.asarray(hybrid.features(state)), np.asarray(wide.features(state))
+    np.testing.assert_array_equal(features[:, : plain.shape[1]], plain)
+    glob = features[:, -layers:]
+    assert np.all(glob == glob[:1])  # the same in every column
+    temperature = np.asarray(grid.to_nodal(state.dynamics.temperature_variation))
+    raw = np.asarray(wide.features(state, normalised=False))[0, -layers:]
+    np.testing.assert_allclose(raw, (temperature * grid.area_weights).sum((-2, -1)), rtol=1e-5)
+
+    warm = wide.wrap(hybrid.dycore.warmed(state.dynamics, 1.5))
+    shift = np.asarray(wide.features(warm))[0, -layers:] - glob[0]
+    np.testing.assert_allclose(shift, 1.5, rtol=1e-4)
+    # A zonal-wavenumber-3 anomaly has zero area mean: the global inputs do not move.
+    wave = np.cos(3 * grid.longitudes)[None, None, :] * np.ones((layers, grid.nlat, 1))
+    local = dataclasses.replace(
+        state.dynamics,
+        temperature_variation=state.dynamics.temperature_variation
+        + grid.to_modal(jnp.asarray(5.0 * wave, grid.dtype)),
+    )
+    moved = np.asarray(wide.features(wide.wrap(local)))[0, -layers:] - glob[0]
+    assert np.abs(moved).max() < 1e-4
