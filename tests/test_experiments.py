@@ -17,7 +17,10 @@ def config_file(tmp_path_factory):
         "experiment": "learn-drag",
         "curriculum": [[6.0, 2], [12.0, 1]],
         "batch_size": 1,
-        "network": {"width": 8, "blocks": 1},
+        # The network also reads the global-mean temperatures, so this test carries that
+        # option through training, resuming and evaluating (the plain network is trained end
+        # to end in test_training and test_stochastic).
+        "network": {"width": 8, "blocks": 1, "global_temperature": True},
         "checkpoint_every": 1,
     }
     path.write_text(json.dumps(config))
@@ -32,6 +35,9 @@ def test_train_resume_and_evaluate(tiny_drag_truth_file, config_file, tmp_path, 
     lines = (out / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(x)["rollout_hours"] for x in lines] == [6.0, 6.0, 12.0]
     assert (out / "normalisation.json").is_file() and (out / "output_scales.json").is_file()
+    std = json.loads((out / "normalisation.json").read_text())["std"]
+    assert std[-3:] == [1.0, 1.0, 1.0]  # the last inputs: three levels' means, each by 1 K
+    assert json.loads((out / "config.json").read_text())["network"]["global_temperature"]
     # Training the same configuration into its finished run, or resuming that run, says so
     # and changes nothing (tests/test_bad_input.py has the refusals).
     before = {p.name: p.read_bytes() for p in out.iterdir()}
