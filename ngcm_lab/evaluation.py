@@ -220,6 +220,7 @@ def evaluate(
     result: dict[str, Any] = {
         "experiment": config.experiment,
         "checkpoint": str(directory / CHECKPOINT),
+        "truth_sha256": truth.fingerprint(),  # which weather was scored (`TruthData.fingerprint`)
         "updates": trained.updates,
         "held_out_initial_times": len(starts),
         "start_spacing_hours": float(spacing.min()) if spacing.size else None,

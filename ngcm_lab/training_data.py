@@ -10,6 +10,7 @@ of initial times into training and held-out sets.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 
 import jax
 import jax.numpy as jnp
@@ -51,6 +52,16 @@ class TruthData:
 
     def state(self, index: int) -> PrimitiveEquationsState:
         return jax.tree.map(lambda x: x[index], self.states)
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the times and targets (by name, float32 bytes). Scores on two records
+        compare only if they are the same weather: a long truth made again after a change of
+        round-off (another version, another CPU) is usually other weather, and this says so."""
+        digest = hashlib.sha256(np.asarray(self.times_s, np.float64).tobytes())
+        for name in sorted(self.targets):
+            digest.update(name.encode())
+            digest.update(np.ascontiguousarray(self.targets[name], np.float32).tobytes())
+        return digest.hexdigest()
 
     def max_lead_steps(self, start: int) -> int:
         """How many snapshots follow `start` (the longest verifiable rollout)."""

@@ -54,6 +54,10 @@ def test_train_resume_and_evaluate(tiny_drag_truth_file, config_file, tmp_path, 
     result = json.loads(capsys.readouterr().out)
     assert result["lead_hours"] == [6.0, 12.0] and result["updates"] == 3
     assert result["experiment"] == "learn-drag" and result["held_out_initial_times"] == 3
+    truth = experiments.build(
+        TrainingConfig.from_dict(json.loads((out / "config.json").read_text())), truth_file
+    )[1]
+    assert result["truth_sha256"] == truth.fingerprint()
     for model in ("hybrid", "baseline", "oracle"):
         for values in result["rmse"][model].values():
             assert len(values) == 2 and np.all(np.isfinite(values))

@@ -326,3 +326,17 @@ def test_fine_tuning_refuses_a_run_trained_on_other_inputs(tiny_config, setup, t
             progress=False,
             stop_after=1,
         )
+
+
+def test_truth_fingerprint_tells_records_apart(tiny_training):
+    """Two records compare only if they are the same weather: the fingerprint is the same for a
+    copy and changes with one value's last bit."""
+    _, truth, _, _ = tiny_training
+    copy = {name: np.array(value) for name, value in truth.targets.items()}
+    assert dataclasses.replace(truth, targets=copy).fingerprint() == truth.fingerprint()
+    name = sorted(copy)[0]
+    nudged = np.array(copy[name], np.float32)
+    nudged.flat[0] = np.nextafter(nudged.flat[0], np.float32(np.inf))
+    other = dataclasses.replace(truth, targets={**copy, name: nudged})
+    assert other.fingerprint() != truth.fingerprint()
+    assert len(truth.fingerprint()) == 64
