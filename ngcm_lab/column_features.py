@@ -135,6 +135,19 @@ class FeatureNormalisation:
         std = np.where(std > 1e-6 * np.maximum(scale, 1e-30), std, 1.0)
         return cls(mean.astype(np.float32), std.astype(np.float32))
 
+    @classmethod
+    def for_columns(
+        cls, features: np.ndarray, layers: int, global_temperature: bool = False
+    ) -> FeatureNormalisation:
+        """`from_features` for `column_features` rows, but the global means (the last `layers`
+        features when present) divided by `GLOBAL_TEMPERATURE_SCALE_K`, not by their spread."""
+        normalisation = cls.from_features(features)
+        if not global_temperature:
+            return normalisation
+        std = normalisation.std.copy()
+        std[-layers:] = GLOBAL_TEMPERATURE_SCALE_K
+        return cls(normalisation.mean, std)
+
     def __call__(self, features: Array) -> Array:
         dtype = features.dtype
         return (features - jnp.asarray(self.mean, dtype)) / jnp.asarray(self.std, dtype)

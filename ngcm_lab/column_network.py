@@ -137,11 +137,11 @@ def transplant(source, fresh):
             if not isinstance(found, dict) or key not in found:
                 raise ValueError(f"no {jax.tree_util.keystr(path)} in the source network")
             found = found[key]
-        found = np.asarray(found, np.asarray(value).dtype)
         value = np.asarray(value)
-        input_kernel = keys[-2:] == [_INPUT_LAYER, "kernel"]
+        found = np.asarray(found, value.dtype)
         if found.shape == value.shape:
             return found
+        input_kernel = keys[-2:] == [_INPUT_LAYER, "kernel"]
         if input_kernel and found.shape[0] < value.shape[0] and found.shape[1:] == value.shape[1:]:
             return np.concatenate([found, value[found.shape[0] :]], axis=0)
         raise ValueError(

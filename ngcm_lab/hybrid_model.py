@@ -30,7 +30,6 @@ import numpy as np
 
 from ngcm_lab import forecast
 from ngcm_lab.column_features import (
-    GLOBAL_TEMPERATURE_SCALE_K,
     FeatureNormalisation,
     StaticFields,
     column_features,
@@ -158,12 +157,9 @@ class HybridModel:
                 )
             )
         )(states)
-        normalisation = FeatureNormalisation.from_features(np.asarray(features))
-        if network.global_temperature:  # divided by a fixed scale, not their spread
-            layers = dycore.coords.layers
-            std = normalisation.std.copy()
-            std[-layers:] = GLOBAL_TEMPERATURE_SCALE_K
-            normalisation = FeatureNormalisation(normalisation.mean, std)
+        normalisation = FeatureNormalisation.for_columns(
+            np.asarray(features), dycore.coords.layers, network.global_temperature
+        )
         if random_fields is not None:
             n = random_fields.fields
             normalisation = FeatureNormalisation(

@@ -18,7 +18,7 @@ import json
 import numpy as np
 
 from ngcm_lab import evaluation, experiments
-from ngcm_lab.scores import bootstrap_resamples, percentile_interval
+from ngcm_lab.scores import bootstrap_resamples, bootstrap_rmse, percentile_interval
 
 VARIABLES = ("u", "v", "temperature")
 
@@ -63,10 +63,9 @@ def main() -> None:
             "deterministic": np.sqrt(mse_single.mean(0)),
             "crps": both[0]["crps"][name].mean(0),
         }
-        difference = np.sqrt(mse_mean[resamples].mean(1)) - np.sqrt(mse_single[resamples].mean(1))
-        difference_infinite = np.sqrt(infinite[resamples].mean(1)) - np.sqrt(
-            mse_single[resamples].mean(1)
-        )
+        single_rmse = bootstrap_rmse(mse_single, resamples)
+        difference = bootstrap_rmse(mse_mean, resamples) - single_rmse
+        difference_infinite = bootstrap_rmse(infinite, resamples) - single_rmse
         report[name] = {k: v.tolist() for k, v in rows.items()}
         report[name]["difference_90"] = percentile_interval(difference)
         report[name]["infinite_difference_90"] = percentile_interval(difference_infinite)
