@@ -42,7 +42,7 @@ from ngcm_lab.checkpoints import (
     saved_normalisation,
     saved_output_scales,
 )
-from ngcm_lab.column_network import architecture_of, inputs_of
+from ngcm_lab.column_network import ColumnNetworkConfig, architecture_of, inputs_of
 from ngcm_lab.errors import CheckpointError, InputError
 from ngcm_lab.held_suarez import HeldSuarezForcing
 from ngcm_lab.hybrid_model import HybridModel
@@ -245,12 +245,14 @@ CONFIGS: dict[str, TrainingConfig] = {
     # start double an update's cost, so the curriculum stops at three days. Precipitation is
     # scored too. Starting from the deterministic network lowers the CRPS and the ensemble
     # mean's error by a few per cent against training from noise at 3e-3
-    # (data_samples/hybrid_training/README.md).
+    # (data_samples/hybrid_training/README.md). It reads the same global-mean temperatures as
+    # its source (fine_tuning_start refuses a source whose inputs differ).
     "stochastic": TrainingConfig(
         curriculum=((6.0, 200), (24.0, 60), (72.0, 30)),
         learning_rate=1e-3,
         initial_params=LEARN_SURFACE_FLUXES_CHECKPOINT,
         random_fields=RandomFieldConfig(),
+        network=ColumnNetworkConfig(global_temperature=True),
         loss="crps",
         loss_weights=(
             ("u", 1.0),
@@ -277,7 +279,9 @@ CONFIGS: dict[str, TrainingConfig] = {
     # withheld fluxes' restoring and warmed three times faster). NeuralGCM's spectral term (0.3)
     # keeps the day-5 kinetic energy at n = 10–17 within 20 % of the truth's where squared error
     # alone damped it to 0.60–0.85; a weak bias term (5) holds the temperature gap closed at
-    # 0.70 or more (data_samples/hybrid_training/README.md).
+    # 0.70 or more. The network also reads each level's global-mean temperature: without it a
+    # column cannot tell a warming of the whole atmosphere from a warm air mass, and the free
+    # runs warmed by 5 K per 100 days (data_samples/hybrid_training/README.md).
     "learn-surface-fluxes": TrainingConfig(
         experiment="learn-surface-fluxes",
         curriculum=((6.0, 200), (24.0, 60), (72.0, 30), (120.0, 20)),
@@ -285,6 +289,7 @@ CONFIGS: dict[str, TrainingConfig] = {
         checkpoint_every=20,
         start_warming_k=1.0,
         initialisation="balanced",
+        network=ColumnNetworkConfig(global_temperature=True),
         spectrum_loss_weight=0.3,
         bias_loss_weight=5.0,
     ),

@@ -179,7 +179,7 @@ CASES = [
         lambda f: _run_copy(f, "run", _short_normalisation),
         ["evaluate", "--checkpoint", "run", "--days", "1"],
         2,
-        ["run/normalisation.json", "100 inputs", "104"],
+        ["run/normalisation.json", "108 inputs", "112"],
     ),
     (
         "train --output into an interrupted run",

@@ -137,31 +137,34 @@ def test_shipped_learn_surface_fluxes_checkpoint_learned_the_drag():
     for name in ("u", "v", "temperature"):
         assert min(result["gap_closed"][name][first:]) >= 0.5, (name, result["gap_closed"][name])
     # The withheld surface fluxes restore a uniformly warmed column (the sensible heat falls as
-    # the air warms), and so does the network trained from warmed starts (−27 W m⁻² K⁻¹ on all
-    # 17 starts; the squared-error recipe from unwarmed starts learned −0.85 and its free runs
-    # drifted twice as fast).
+    # the air warms). The network, which reads each level's global-mean temperature and was
+    # trained from warmed starts, restores far harder: a thermostat on the global mean (−422
+    # W m⁻² K⁻¹ on all 17 starts, −442 six hours into the forecasts; without the global input
+    # −27, and its free runs warmed by 5 K per 100 days).
     heating = result["column_heating"]
     assert heating["withheld"]["per_kelvin_W_m2"] < -3.0, heating
-    assert heating["network"]["per_kelvin_W_m2"] < -3.0, heating
+    assert heating["network"]["per_kelvin_W_m2"] < 10 * heating["withheld"]["per_kelvin_W_m2"]
     # The same at the hybrid's own states 6 h into its forecasts, where the network acts.
     own = result["column_heating_in_forecast"]
-    assert own["network"]["per_kelvin_W_m2"] < -3.0, own
+    assert own["network"]["per_kelvin_W_m2"] < 10 * own["withheld"]["per_kelvin_W_m2"], own
     fit = result["learned_vs_withheld_in_forecast"]["u"]
     assert 0.7 <= fit["slope"] <= 1.3 and fit["r"] >= 0.8, fit
     # The bound beside it: the ideal 6-hour residual (what a perfect offline fit would supply)
     # holds the truncation's correction and the flow's response to the fluxes as well, so it
-    # regresses on them more loosely than the network does (T r 0.48, v with the wrong sign
-    # on these starts; 0.40 and −0.76 on all 40 starts of the independent record).
+    # regresses on them more loosely than the network's winds do (v with the wrong sign). For T
+    # the thermostat's share leaves the network's fit looser than that bound (r 0.36 against
+    # 0.48 on all 17 starts; 0.25 against 0.40 on the independent record).
     ideal = result["residual_vs_withheld"]
     assert ideal["temperature"]["r"] < 0.8 and ideal["v"]["slope"] < 0.0, ideal
-    for name in ("u", "v", "temperature"):
+    for name in ("u", "v"):
         assert result["learned_vs_withheld"][name]["r"] > ideal[name]["r"], (name, ideal)
 
 
 def test_shipped_learn_surface_fluxes_hybrid_runs_30_days_freely(tmp_path):
     """`ngcm-lab forecast --checkpoint` runs the shipped T42 → T21 hybrid 30 days on its own
     from its first evaluation start: no blow-up, finite fields, and a global-mean temperature
-    within 3 K of the start (it warms by about 5 K per 100 days over longer runs:
+    within 0.6 K of the start (−0.2 K after 30 days, +0.7 K per 100 days over 100; without the
+    global-mean temperature input the network warmed by about 1.5 K a month:
     data_samples/hybrid_training/README.md)."""
     import xarray as xr
 
@@ -175,7 +178,7 @@ def test_shipped_learn_surface_fluxes_hybrid_runs_30_days_freely(tmp_path):
     weights = np.cos(np.radians(temperature["lat"]))
     series = temperature.mean(("level", "lon")).weighted(weights).mean("lat")
     assert float(series["time"][-1] - series["time"][0]) == 30 * 86400e9
-    assert abs(float(series[-1] - series[0])) < 3.0, series.values
+    assert abs(float(series[-1] - series[0])) < 0.6, series.values
 
 
 def test_no_progress_reaches_the_making_of_an_experiments_own_truth(monkeypatch, tmp_path):
