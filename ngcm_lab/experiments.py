@@ -239,6 +239,10 @@ def get_experiment(name: str) -> Experiment:
     return EXPERIMENTS[name]
 
 
+# The learn-surface-fluxes network, also read by the stochastic fine-tune of it (whose inputs
+# must be its source's): each level's global-mean temperature besides the column's own inputs.
+SURFACE_FLUXES_NETWORK = ColumnNetworkConfig(global_temperature=True)
+
 CONFIGS: dict[str, TrainingConfig] = {
     # The learn-surface-fluxes hybrid with random inputs, fine-tuned from its shipped
     # checkpoint with the two-member CRPS (shipped as STOCHASTIC_CHECKPOINT); two members per
@@ -253,7 +257,7 @@ CONFIGS: dict[str, TrainingConfig] = {
         learning_rate=3e-3,
         initial_params=LEARN_SURFACE_FLUXES_CHECKPOINT,
         random_fields=RandomFieldConfig(),
-        network=ColumnNetworkConfig(global_temperature=True),
+        network=SURFACE_FLUXES_NETWORK,
         loss="crps",
         loss_weights=(
             ("u", 1.0),
@@ -290,7 +294,7 @@ CONFIGS: dict[str, TrainingConfig] = {
         checkpoint_every=20,
         start_warming_k=1.0,
         initialisation="balanced",
-        network=ColumnNetworkConfig(global_temperature=True),
+        network=SURFACE_FLUXES_NETWORK,
         spectrum_loss_weight=0.3,
         bias_loss_weight=5.0,
     ),
