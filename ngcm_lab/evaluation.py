@@ -22,7 +22,8 @@ every output time:
   bias (forecast − truth, level × latitude) at each whole-day lead;
 - the **kinetic-energy spectrum** of each forecast and of the truth at the last lead, in m² s⁻²
   and relative to the truth's (`kinetic_energy_ratio_at_last_lead`, total wavenumbers
-  n = 1…N−1), to see damping; CRPS and spread for stochastic hybrids.
+  n = 1…N−1, with its bootstrap 90 % interval), to see damping; CRPS and spread for
+  stochastic hybrids.
 
 `ngcm_lab.plotting.evaluation` draws the per-level scores and the spectra of the result.
 """
@@ -285,6 +286,12 @@ def evaluate(
     spectra.update({n: f["model"].mean(0)[resolved] for n, f in final.items()})
     result["kinetic_energy_ratio_at_last_lead"] = {
         n: (spectra[n] / spectra["truth"]).tolist() for n in forecasts
+    }
+    # Its 90 % interval: the ratio of the mean spectra over the same resampled starts.
+    truth_boot = final["baseline"]["truth"][resamples].mean(1)[:, resolved]
+    result["kinetic_energy_ratio_at_last_lead_90"] = {
+        n: percentile_interval(f["model"][resamples].mean(1)[:, resolved] / truth_boot)
+        for n, f in final.items()
     }
     # Per unit mass, m² s⁻², mean over starts and levels; entry i is n = i + 1.
     result["kinetic_energy_spectrum_at_last_lead"] = {n: e.tolist() for n, e in spectra.items()}

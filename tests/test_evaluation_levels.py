@@ -151,6 +151,11 @@ def test_kinetic_energy_spectra_in_si(evaluated):
             result["kinetic_energy_ratio_at_last_lead"][name],
             rtol=1e-10,
         )
+        # The interval over resampled starts brackets the ratio of the mean spectra.
+        ratio = np.asarray(result["kinetic_energy_ratio_at_last_lead"][name])
+        low, high = np.asarray(result["kinetic_energy_ratio_at_last_lead_90"][name])
+        assert low.shape == ratio.shape and np.all(low < high), name
+        assert np.all((low <= ratio) & (ratio <= high)), name
     # m² s⁻², not the model's (aΩ)²: the spectrum sums (n = 1 … N − 1 of n = 0 … N; n = 0 holds
     # no wind, little is left at n = N) to the truth's global-mean ½(u² + v²) at the last lead,
     # mean over levels and starts.
