@@ -249,9 +249,10 @@ CONFIGS: dict[str, TrainingConfig] = {
     # start double an update's cost, so the curriculum stops at three days. Precipitation is
     # scored too. Starting from the deterministic network lowers the CRPS and the ensemble
     # mean's error by a few per cent against training from noise; 3e-3 beats 1e-2, 1e-3 and
-    # 3e-4, and 60 three-day updates beat 30 on the CRPS and the mean from 2 days on
-    # (data_samples/hybrid_training/README.md). It reads the same global-mean temperatures as
-    # its source (fine_tuning_start refuses a source whose inputs differ).
+    # 3e-4, and 60 three-day updates beat 30 on the ensemble mean at every lead and on the
+    # CRPS from 2 days on (data_samples/hybrid_training/README.md). It reads the same
+    # global-mean temperatures as its source (fine_tuning_start refuses a source whose inputs
+    # differ).
     "stochastic": TrainingConfig(
         curriculum=((6.0, 200), (24.0, 60), (72.0, 60)),
         learning_rate=3e-3,
