@@ -258,13 +258,14 @@ def _evaluation_text(result: dict[str, Any]) -> str:
     ratio, top = result.get("kinetic_energy_ratio_at_last_lead"), result.get("resolved_degree")
     if ratio and top:  # entry i is n = i + 1; the scales a student sees damped or not
         low = min(10, top)
+        kept = slice(low - 1, top)
         interval = result.get("kinetic_energy_ratio_at_last_lead_90", {})
 
         def energy(name: str, r: list) -> str:
-            text = f"{name} {min(r[low - 1 : top]):.2f}–{max(r[low - 1 : top]):.2f}"
+            text = f"{name} {min(r[kept]):.2f}–{max(r[kept]):.2f}"
             if name in interval:  # the lowest and highest 90 % bounds over the same n
                 bottom, upper = interval[name]
-                text += f" [{min(bottom[low - 1 : top]):.2f}, {max(upper[low - 1 : top]):.2f}]"
+                text += f" [{min(bottom[kept]):.2f}, {max(upper[kept]):.2f}]"
             return text
 
         lines.append(
