@@ -7,8 +7,9 @@ Sections (all run in this one process, both engines of a section in it, their ti
 interleaved): shallow_water (Williamson TC2 at T42 and T85, ngcm_lab vs Dinosaur), held_suarez
 (T42 L24 and TL63 L32 at dt 600 s, ngcm_lab vs Dinosaur), hybrid_step (HybridModel at T21 L8
 and TL63 L32 vs its plain dycore), hybrid_gradients (24- and 96-step rollouts at T21 L8: gradient
-over forward time, scratch bytes, compile times). ``--quick`` runs tiny sizes and few repeats: a
-smoke test of the machinery whose figures mean little.
+over forward time, scratch bytes, compile times), first_map (a fresh process from import to
+a T42 forecast map, with an empty and a filled compilation cache). ``--quick`` runs tiny sizes
+and few repeats: a smoke test of the machinery whose figures mean little.
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import accelerator, held_suarez, hybrid_gradients, hybrid_step, shallow_water
+from . import (
+    accelerator,
+    first_map,
+    held_suarez,
+    hybrid_gradients,
+    hybrid_step,
+    shallow_water,
+)
 from ._timing import environment, load_average
 
 HERE = Path(__file__).resolve().parent
@@ -52,6 +60,11 @@ SECTIONS: dict[str, tuple[Callable[..., dict[str, Any]], dict[str, Any], dict[st
         hybrid_gradients.run,
         {"resolution": "T21", "layers": 8, "steps": (24, 96), "repeats": 3},
         {"resolution": "T21", "layers": 4, "steps": (4,), "remats": (True,), "repeats": 2},
+    ),
+    "first_map": (
+        first_map.run,
+        {"resolution": "T42", "layers": 20, "days": 1.0, "repeats": 3},
+        {"resolution": "T21", "layers": 4, "days": 0.25, "repeats": 1},
     ),
 }
 WITH_DINOSAUR = ("shallow_water", "held_suarez")
@@ -269,11 +282,27 @@ def _hybrid_gradients(section: dict[str, Any]) -> list[str]:
     )
 
 
+def _first_map(section: dict[str, Any]) -> list[str]:
+    rows = []
+    for kind in ("cold", "warm"):
+        med, best = section[kind]["median"], section[kind]["min"]
+        rows.append(
+            [
+                f"{kind} ({'empty' if kind == 'cold' else 'filled'} compilation cache)",
+                f"{_number(med['wall_s'])} / {_number(best['wall_s'])}",
+                *(_number(med[k], 2) for k in first_map.PHASES),
+            ]
+        )
+    phases = [f"{k.removesuffix('_s')} s" for k in first_map.PHASES]
+    return _table(["start", "wall s (median / best)", *phases], rows)
+
+
 TITLES = {
     "shallow_water": ("Shallow water, Williamson TC2 (float32)", _shallow_water),
     "held_suarez": ("Held–Suarez (float32)", _held_suarez),
     "hybrid_step": ("Hybrid step against the plain dycore (float32)", _hybrid_step),
     "hybrid_gradients": ("Gradients of hybrid rollouts (float32)", _hybrid_gradients),
+    "first_map": ("From a fresh process to the first forecast map", _first_map),
 }
 
 
@@ -311,10 +340,18 @@ def markdown(report: dict[str, Any]) -> str:
         title, table = TITLES[name]
         load = section["load_average_1_5_15_min"]
         lines += ["", f"## {title}", ""]
+        if name == "first_map":
+            what = (
+                f"{section['resolution']} L{section['layers']} Jablonowski–Williamson wave, "
+                f"{section['forecast_days']:g}-day forecast, surface-pressure map to PNG (issue "
+                f"15's target: {section['target_s']:g} s cold); {section['repeats']} cold-then-"
+                "warm pairs of fresh processes; phases are medians"
+            )
+        else:
+            what = f"{section['repeats']} timed calls per model after the first"
         lines += [
-            f"{section['repeats']} timed calls per model after the first; section wall time "
-            f"{section['wall_s']:.0f} s; 1-min load average {load['start'][0]:g} at the start, "
-            f"{load['end'][0]:g} at the end.",
+            f"{what}; section wall time {section['wall_s']:.0f} s; 1-min load average "
+            f"{load['start'][0]:g} at the start, {load['end'][0]:g} at the end.",
             "",
         ]
         lines += table(section)

@@ -11,6 +11,7 @@ import math
 import pytest
 
 from benchmarks import __main__ as bench
+from benchmarks import first_map
 
 
 def _positive(value) -> bool:
@@ -81,6 +82,15 @@ def test_quick_report_has_every_section_with_finite_positive_figures(quick_repor
         "gradient_scratch_bytes",
     ):
         assert _positive(figures[key]), (key, figures[key])
+
+    # Fresh processes from import to a map PNG: every phase timed, the PNG written, the child's
+    # phases inside the parent's clock. Cold and warm each had a run of their own.
+    first = report["sections"]["first_map"]
+    for kind in ("cold", "warm"):
+        (child,) = first[kind]["runs"]
+        assert all(_positive(child[key]) for key in ("wall_s", *first_map.PHASES)), child
+        assert sum(child[key] for key in first_map.PHASES) < child["wall_s"]
+        assert child["png_bytes"] > 10_000  # a drawn map, not an empty figure
 
 
 def test_results_markdown_names_the_machine_command_and_every_section(quick_report):
