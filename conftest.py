@@ -6,6 +6,7 @@ the notebooks in full mode instead: ``python -m pytest --full-notebooks notebook
 """
 
 import os
+import shutil
 import sys
 import tempfile
 
@@ -23,6 +24,15 @@ os.environ.setdefault(
 # programs under 0.5 s, 365 of the 1,797 s spent compiling): notebooks 06 and 07 and their keys,
 # one after the other from an empty cache, took 397 s with this at 0 against 419 s at 0.5.
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+# Notebooks keep their live training runs in the system's temporary directory, where a student
+# can resume them. Under the tests they would pile up (about 80 MB after a few dozen runs), so
+# the kernels and other child processes get one scratch folder as their TMPDIR, removed when the
+# run ends. This process (and each pytest-xdist worker) keeps the real one for its own files.
+tempfile.tempdir = os.environ.setdefault("NGCM_LAB_TESTS_TMPDIR", tempfile.gettempdir())
+_OWN_SCRATCH = "NGCM_LAB_TESTS_SCRATCH" not in os.environ  # False in an xdist worker
+if _OWN_SCRATCH:
+    os.environ["NGCM_LAB_TESTS_SCRATCH"] = tempfile.mkdtemp(prefix="ngcm_lab_tests_scratch_")
+os.environ["TMPDIR"] = os.environ["NGCM_LAB_TESTS_SCRATCH"]
 
 
 def pytest_addoption(parser):
@@ -31,6 +41,11 @@ def pytest_addoption(parser):
         action="store_true",
         help="run the notebooks in full mode (NGCM_LAB_FAST=0 for their kernels), not FAST mode",
     )
+
+
+def pytest_unconfigure(config):
+    if _OWN_SCRATCH:
+        shutil.rmtree(os.environ["NGCM_LAB_TESTS_SCRATCH"], ignore_errors=True)
 
 
 def pytest_configure(config):
