@@ -50,8 +50,9 @@ print(json.dumps({k: b - a for k, a, b in zip(names, marks[:-1], marks[1:])}))
 
 def _child_env(cache: Path) -> dict[str, str]:
     """The user's environment with only the compilation cache moved to `cache`: no cache
-    threshold or location the test suite or a shell may have set."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JAX_")}
+    threshold or location the test suite or a shell may have set (other JAX settings, such as
+    `JAX_PLATFORMS`, stay)."""
+    env = {k: v for k, v in os.environ.items() if not (k.startswith("JAX_") and "CACHE" in k)}
     env.pop("NGCM_LAB_COMPILATION_CACHE", None)
     env["JAX_COMPILATION_CACHE_DIR"] = str(cache)
     env["MPLBACKEND"] = "Agg"
