@@ -25,26 +25,25 @@ from typing import Any
 
 PHASES = ("import_s", "model_s", "forecast_s", "dataset_s", "map_s")
 
+# The child prints its clock at its start and after each of PHASES, in order.
 CHILD = r"""
 import json, sys, time
-start = time.perf_counter()
-import ngcm_lab  # noqa: F401  (turns the persistent compilation cache on)
+marks = [time.perf_counter()]
+import ngcm_lab  # turns the persistent compilation cache on
 from ngcm_lab import xarray_io
 from ngcm_lab.plotting import plot_map
 from ngcm_lab.primitive_model import PrimitiveEquationsModel
 resolution, layers, days, png = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
-times = [time.perf_counter()]
+marks.append(time.perf_counter())
 model = PrimitiveEquationsModel.from_case("jablonowski_williamson", resolution, layers=layers)
-times.append(time.perf_counter())
+marks.append(time.perf_counter())
 run = model.run(days, progress=False)
-times.append(time.perf_counter())
+marks.append(time.perf_counter())
 ds = xarray_io.trajectory_to_dataset(model, run)
-times.append(time.perf_counter())
+marks.append(time.perf_counter())
 plot_map(ds["surface_pressure"].isel(time=-1), title=f"day {days:g}").savefig(png)
-times.append(time.perf_counter())
-marks = [start, *times]
-names = ["import_s", "model_s", "forecast_s", "dataset_s", "map_s"]
-print(json.dumps({k: b - a for k, a, b in zip(names, marks[:-1], marks[1:])}))
+marks.append(time.perf_counter())
+print(json.dumps(marks))
 """
 
 
@@ -59,7 +58,7 @@ def _child_env(cache: Path) -> dict[str, str]:
     return env
 
 
-def first_map(resolution: str, layers: int, days: float, cache: Path, png: Path) -> dict:
+def one_child(resolution: str, layers: int, days: float, cache: Path, png: Path) -> dict:
     """One child process: its wall time on the parent's clock and its phases."""
     tic = time.perf_counter()
     done = subprocess.run(
@@ -72,7 +71,8 @@ def first_map(resolution: str, layers: int, days: float, cache: Path, png: Path)
     wall = time.perf_counter() - tic
     if done.returncode != 0:
         raise RuntimeError(f"first-map child failed: {done.stderr.strip()[-2000:]}")
-    phases = json.loads(done.stdout.strip().splitlines()[-1])
+    marks = json.loads(done.stdout.strip().splitlines()[-1])
+    phases = {k: b - a for k, a, b in zip(PHASES, marks[:-1], marks[1:], strict=True)}
     return {"wall_s": wall, **phases, "png_bytes": png.stat().st_size}
 
 
@@ -93,8 +93,8 @@ def run(
     with tempfile.TemporaryDirectory(prefix="ngcm_lab_first_map_") as tmp:
         for i in range(repeats):
             cache = Path(tmp) / f"cache{i}"
-            cold.append(first_map(resolution, layers, days, cache, Path(tmp) / f"cold{i}.png"))
-            warm.append(first_map(resolution, layers, days, cache, Path(tmp) / f"warm{i}.png"))
+            cold.append(one_child(resolution, layers, days, cache, Path(tmp) / f"cold{i}.png"))
+            warm.append(one_child(resolution, layers, days, cache, Path(tmp) / f"warm{i}.png"))
     return {
         "benchmark": "fresh process: import, Jablonowski–Williamson model, forecast, map PNG",
         "resolution": resolution,
