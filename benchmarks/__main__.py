@@ -7,7 +7,9 @@ Sections (all run in this one process, both engines of a section in it, their ti
 interleaved): shallow_water (Williamson TC2 at T42 and T85, ngcm_lab vs Dinosaur), held_suarez
 (T42 L24 and TL63 L32 at dt 600 s, ngcm_lab vs Dinosaur), hybrid_step (HybridModel at T21 L8
 and TL63 L32 vs its plain dycore), hybrid_gradients (24- and 96-step rollouts at T21 L8: gradient
-over forward time, scratch bytes, compile times), first_map (a fresh process from import to
+over forward time, scratch bytes, compile times), dycore_gradients (the same figures for a
+Held–Suarez T21 L8 dycore rollout alone, ngcm_lab vs Dinosaur: the reference for
+hybrid_gradients), first_map (a fresh process from import to
 a T42 forecast map, with an empty and a filled compilation cache). ``--quick`` runs tiny sizes
 and few repeats: a smoke test of the machinery whose figures mean little.
 """
@@ -26,6 +28,7 @@ from typing import Any
 
 from . import (
     accelerator,
+    dycore_gradients,
     first_map,
     held_suarez,
     hybrid_gradients,
@@ -61,13 +64,18 @@ SECTIONS: dict[str, tuple[Callable[..., dict[str, Any]], dict[str, Any], dict[st
         {"resolution": "T21", "layers": 8, "steps": (24, 96), "repeats": 3},
         {"resolution": "T21", "layers": 4, "steps": (4,), "remats": (True,), "repeats": 2},
     ),
+    "dycore_gradients": (
+        dycore_gradients.run,
+        {"resolution": "T21", "layers": 8, "dt": 1800.0, "steps": 24, "repeats": 5},
+        {"resolution": "T21", "layers": 4, "steps": 2, "remats": (True,), "repeats": 2},
+    ),
     "first_map": (
         first_map.run,
         {"resolution": "T42", "layers": 20, "days": 1.0, "repeats": 3},
         {"resolution": "T21", "layers": 4, "days": 0.25, "repeats": 1},
     ),
 }
-WITH_DINOSAUR = ("shallow_water", "held_suarez")
+WITH_DINOSAUR = ("shallow_water", "held_suarez", "dycore_gradients")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -248,38 +256,48 @@ def _hybrid_step(section: dict[str, Any]) -> list[str]:
     )
 
 
+GRADIENT_COLUMNS = [
+    "forward s",
+    "gradient s",
+    "gradient / forward",
+    "same, best runs",
+    "scratch MB (fwd / grad)",
+    "first call s (fwd / grad)",
+]
+
+
+def _gradient_cells(r: dict[str, Any]) -> list[str]:
+    """The `GRADIENT_COLUMNS` of one forward-and-gradient pair (`_timing.gradient_figures`)."""
+    return [
+        _number(r["forward_s"]),
+        _number(r["gradient_s"]),
+        _ratio(r["gradient_over_forward"]),
+        _ratio(r["gradient_over_forward_best_run"]),
+        f"{_mb(r['forward_scratch_bytes'])} / {_mb(r['gradient_scratch_bytes'])}",
+        f"{_number(r['forward_compile_s'])} / {_number(r['gradient_compile_s'])}",
+    ]
+
+
 def _hybrid_gradients(section: dict[str, Any]) -> list[str]:
     rows = []
     for row in section["results"]:
         for remat in ("remat", "no_remat"):
-            if remat not in row:
-                continue
-            r = row[remat]
-            rows.append(
-                [
-                    f"{row['dycore_steps']} ({row['physics_intervals']} intervals)",
-                    "yes" if remat == "remat" else "no",
-                    _number(r["forward_s"]),
-                    _number(r["gradient_s"]),
-                    _ratio(r["gradient_over_forward"]),
-                    _ratio(r["gradient_over_forward_best_run"]),
-                    f"{_mb(r['forward_scratch_bytes'])} / {_mb(r['gradient_scratch_bytes'])}",
-                    f"{_number(r['forward_compile_s'])} / {_number(r['gradient_compile_s'])}",
-                ]
-            )
-    return _table(
-        [
-            "dycore steps",
-            "remat",
-            "forward s",
-            "gradient s",
-            "gradient / forward",
-            "same, best runs",
-            "scratch MB (fwd / grad)",
-            "first call s (fwd / grad)",
-        ],
-        rows,
-    )
+            if remat in row:
+                steps = f"{row['dycore_steps']} ({row['physics_intervals']} intervals)"
+                yes = "yes" if remat == "remat" else "no"
+                rows.append([steps, yes, *_gradient_cells(row[remat])])
+    return _table(["dycore steps", "remat", *GRADIENT_COLUMNS], rows)
+
+
+def _dycore_gradients(section: dict[str, Any]) -> list[str]:
+    rows = []
+    for engine, entry in section["results"].items():
+        if "error" in entry or "skipped" in entry:
+            rows.append([engine, "—", *(["—"] * 5), _speed(entry)])
+            continue
+        for remat, r in entry.items():
+            rows.append([engine, "yes" if remat == "remat" else "no", *_gradient_cells(r)])
+    return _table(["engine", "checkpoint per step", *GRADIENT_COLUMNS], rows)
 
 
 def _first_map(section: dict[str, Any]) -> list[str]:
@@ -302,6 +320,10 @@ TITLES = {
     "held_suarez": ("Held–Suarez (float32)", _held_suarez),
     "hybrid_step": ("Hybrid step against the plain dycore (float32)", _hybrid_step),
     "hybrid_gradients": ("Gradients of hybrid rollouts (float32)", _hybrid_gradients),
+    "dycore_gradients": (
+        "Gradients of dycore rollouts, ngcm_lab and Dinosaur (float32)",
+        _dycore_gradients,
+    ),
     "first_map": ("From a fresh process to the first forecast map", _first_map),
 }
 
@@ -346,6 +368,13 @@ def markdown(report: dict[str, Any]) -> str:
                 f"{section['forecast_days']:g}-day forecast, surface-pressure map to PNG (issue "
                 f"15's target: {section['target_s']:g} s cold); {section['repeats']} cold-then-"
                 "warm pairs of fresh processes; phases are medians"
+            )
+        elif name == "dycore_gradients":
+            what = (
+                f"Held–Suarez {section['resolution']} L{section['layers']}, dt "
+                f"{section['dt_s']:g} s, {section['steps']} steps, the loss and its gradient "
+                f"with respect to the initial state; {section['repeats']} timed calls per "
+                "program after the first"
             )
         else:
             what = f"{section['repeats']} timed calls per model after the first"

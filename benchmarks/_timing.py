@@ -112,6 +112,8 @@ class Rollout(_Timed):
     """``nsteps`` applications of ``step`` fused into one jitted ``lax.scan``, timed per call.
 
     Attributes:
+      step: the model's step function.
+      initial_state: the state the first call starts from.
       state: the state after the calls made so far (starts as the initial state).
       steps_taken: number of steps that led to ``state``.
       first_call_s: wall time of the first call (trace + compile + run), once made.
@@ -120,9 +122,10 @@ class Rollout(_Timed):
 
     def __init__(self, step: StepFn, initial_state: Pytree, nsteps: int, dt_seconds: float):
         super().__init__()
+        self.step = step
         self.nsteps = nsteps
         self.dt_seconds = dt_seconds
-        self.state = initial_state
+        self.initial_state = self.state = initial_state
         self.steps_taken = 0
 
         @jax.jit
@@ -162,6 +165,26 @@ class TimedCall(_Timed):
 
     def compiled_stats(self) -> dict[str, Any]:
         return compiled_stats(self.fn, *self.args)
+
+
+def gradient_figures(forward: TimedCall, gradient: TimedCall) -> dict[str, Any]:
+    """A loss's forward call beside its gradient's, both timed: medians and fastest calls, their
+    ratio, first calls (trace + compile + run) and XLA's scratch buffer of each program."""
+    f, g = forward.timing(), gradient.timing()
+    return {
+        "forward_s": f.median_s,
+        "gradient_s": g.median_s,
+        "gradient_over_forward": ratio(g.median_s, f.median_s),
+        "forward_min_s": min(f.run_times_s),
+        "gradient_min_s": min(g.run_times_s),
+        "gradient_over_forward_best_run": ratio(min(g.run_times_s), min(f.run_times_s)),
+        "forward_compile_s": f.compile_and_first_run_s,
+        "gradient_compile_s": g.compile_and_first_run_s,
+        "forward_scratch_bytes": forward.compiled_stats().get("xla_temp_bytes"),
+        "gradient_scratch_bytes": gradient.compiled_stats().get("xla_temp_bytes"),
+        "forward_run_times_s": f.run_times_s,
+        "gradient_run_times_s": g.run_times_s,
+    }
 
 
 _COST_KEYS = {

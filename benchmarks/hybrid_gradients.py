@@ -17,7 +17,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from ._timing import TimedCall, ratio, time_interleaved
+from ._timing import TimedCall, gradient_figures, time_interleaved
 from .hybrid_step import PHYSICS_INTERVAL_S, build_hybrid
 
 STEPS = (24, 96)  # dycore steps per rollout
@@ -48,21 +48,7 @@ def gradient_costs(
     time_interleaved([call for pair in calls.values() for call in pair], repeats)
     row: dict[str, Any] = {"dycore_steps": steps, "physics_intervals": intervals}
     for key, (forward, gradient) in calls.items():
-        f, g = forward.timing(), gradient.timing()
-        row[key] = {
-            "forward_s": f.median_s,
-            "gradient_s": g.median_s,
-            "gradient_over_forward": ratio(g.median_s, f.median_s),
-            "forward_min_s": min(f.run_times_s),
-            "gradient_min_s": min(g.run_times_s),
-            "gradient_over_forward_best_run": ratio(min(g.run_times_s), min(f.run_times_s)),
-            "forward_compile_s": f.compile_and_first_run_s,
-            "gradient_compile_s": g.compile_and_first_run_s,
-            "forward_scratch_bytes": forward.compiled_stats().get("xla_temp_bytes"),
-            "gradient_scratch_bytes": gradient.compiled_stats().get("xla_temp_bytes"),
-            "forward_run_times_s": f.run_times_s,
-            "gradient_run_times_s": g.run_times_s,
-        }
+        row[key] = gradient_figures(forward, gradient)
     return row
 
 

@@ -25,6 +25,20 @@ def _assert_timed(entry: dict) -> None:
     assert all(_positive(t) for t in entry["run_times_s"])
 
 
+def _assert_gradient_figures(figures: dict) -> None:
+    for key in (
+        "forward_s",
+        "gradient_s",
+        "gradient_over_forward",
+        "gradient_over_forward_best_run",
+        "forward_compile_s",
+        "gradient_compile_s",
+        "forward_scratch_bytes",
+        "gradient_scratch_bytes",
+    ):
+        assert _positive(figures[key]), (key, figures[key])
+
+
 @pytest.fixture(scope="module")
 def quick_report(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
@@ -70,18 +84,10 @@ def test_quick_report_has_every_section_with_finite_positive_figures(quick_repor
     assert all(_positive(x) for x in step["hybrid_cost_over_dycore"].values())
 
     (row,) = report["sections"]["hybrid_gradients"]["results"]
-    figures = row["remat"]
-    for key in (
-        "forward_s",
-        "gradient_s",
-        "gradient_over_forward",
-        "gradient_over_forward_best_run",
-        "forward_compile_s",
-        "gradient_compile_s",
-        "forward_scratch_bytes",
-        "gradient_scratch_bytes",
-    ):
-        assert _positive(figures[key]), (key, figures[key])
+    dycore = report["sections"]["dycore_gradients"]["results"]
+    assert dycore["dinosaur"] == {"skipped": "--no-dinosaur"}
+    for figures in (row["remat"], dycore["ngcm_lab"]["remat"]):
+        _assert_gradient_figures(figures)
 
     # Fresh processes from import to a map PNG: every phase timed, the PNG written, the child's
     # phases inside the parent's clock. Cold and warm each had a run of their own.
