@@ -293,7 +293,7 @@ def _dycore_gradients(section: dict[str, Any]) -> list[str]:
     rows = []
     for engine, entry in section["results"].items():
         if "error" in entry or "skipped" in entry:
-            rows.append([engine, "—", *(["—"] * 5), _speed(entry)])
+            rows.append([engine, *(["—"] * len(GRADIENT_COLUMNS)), _speed(entry)])
             continue
         for remat, r in entry.items():
             rows.append([engine, "yes" if remat == "remat" else "no", *_gradient_cells(r)])

@@ -306,21 +306,28 @@ def environment() -> dict[str, Any]:
 Built = tuple[Rollout, Callable[[Rollout], dict[str, Any]]]
 
 
-def side_by_side(
-    builders: dict[str, Callable[[], Built] | None], repeats: int
-) -> dict[str, dict[str, Any]]:
-    """Builds every model, times them interleaved and reports each, all in this one process.
+def engine_builders(
+    ngcm_lab: Callable[[], Any],
+    dinosaur: Callable[[str], Any],
+    dinosaur_impls: tuple[str, ...],
+    with_dinosaur: bool,
+) -> dict[str, Callable[[], Any] | None]:
+    """ngcm_lab's builder, then Dinosaur's for each spherical-harmonic implementation of
+    `dinosaur_impls` under `dinosaur_key` (None, i.e. not run, without Dinosaur)."""
+    builders: dict[str, Callable[[], Any] | None] = {"ngcm_lab": ngcm_lab}
+    for impl in dinosaur_impls:
+        builders[dinosaur_key(impl)] = (lambda impl=impl: dinosaur(impl)) if with_dinosaur else None
+    return builders
 
-    Each builder returns the model's `Rollout` and a function that reports on the rollout after
-    the timed calls (checks, configuration, XLA figures). A builder of None is a model not asked
-    for (`NOT_RUN`); one that raises becomes its `failure` entry and the others still run.
 
-    Returns:
-      Per model (in the builders' order): its `Timing` figures and its report, or why it is
-      missing.
-    """
-    built: dict[str, Built] = {}
-    entries: dict[str, dict[str, Any]] = {}
+def build_all(
+    builders: dict[str, Callable[[], Any] | None],
+) -> tuple[dict[str, Any], dict[str, dict[str, str]]]:
+    """Calls every builder: (what each built, the entries of those not built). A builder of None
+    is a model not asked for (`NOT_RUN`); one that raises becomes its `failure` entry and the
+    others are built all the same."""
+    built: dict[str, Any] = {}
+    entries: dict[str, dict[str, str]] = {}
     for name, build in builders.items():
         if build is None:
             entries[name] = dict(NOT_RUN)
@@ -329,6 +336,22 @@ def side_by_side(
             built[name] = build()
         except Exception as error:  # report the other models' figures all the same
             entries[name] = failure(error)
+    return built, entries
+
+
+def side_by_side(
+    builders: dict[str, Callable[[], Built] | None], repeats: int
+) -> dict[str, dict[str, Any]]:
+    """Builds every model, times them interleaved and reports each, all in this one process.
+
+    Each builder returns the model's `Rollout` and a function that reports on the rollout after
+    the timed calls (checks, configuration, XLA figures); see `build_all` for the missing ones.
+
+    Returns:
+      Per model (in the builders' order): its `Timing` figures and its report, or why it is
+      missing.
+    """
+    built, entries = build_all(builders)
     time_interleaved([rollout for rollout, _ in built.values()], repeats)
     for name, (rollout, report) in built.items():
         entries[name] = {**rollout.timing().as_dict(), **report(rollout)}

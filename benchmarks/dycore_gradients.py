@@ -20,10 +20,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._timing import (
-    NOT_RUN,
     TimedCall,
-    dinosaur_key,
-    failure,
+    build_all,
+    engine_builders,
     gradient_figures,
     time_interleaved,
 )
@@ -64,24 +63,17 @@ def run(
     dinosaur_impls: tuple[str, ...] = ("real",),
 ) -> dict[str, Any]:
     """The dycore-gradients section: each engine's forward and gradient, timed interleaved."""
-    builders = {"ngcm_lab": lambda: build_ngcm_lab(resolution, layers, dt, 1, np.float32)}
-    for impl in dinosaur_impls:
-        builders[dinosaur_key(impl)] = (
-            (lambda impl=impl: build_dinosaur(resolution, layers, dt, 1, impl))
-            if with_dinosaur
-            else None
-        )
-    calls: dict[str, dict[str, tuple]] = {}
-    results: dict[str, Any] = {}
-    for name, build in builders.items():
-        if build is None:
-            results[name] = dict(NOT_RUN)
-            continue
-        try:
-            rollout, _ = build()
-            calls[name] = engine_calls(rollout.step, rollout.initial_state, steps, remats)
-        except Exception as error:  # report the other engine all the same
-            results[name] = failure(error)
+    builders = engine_builders(
+        lambda: build_ngcm_lab(resolution, layers, dt, 1, np.float32),
+        lambda impl: build_dinosaur(resolution, layers, dt, 1, impl),
+        dinosaur_impls,
+        with_dinosaur,
+    )
+    built, results = build_all(builders)
+    calls = {
+        name: engine_calls(rollout.step, rollout.initial_state, steps, remats)
+        for name, (rollout, _) in built.items()
+    }
     time_interleaved(
         [c for engine in calls.values() for pair in engine.values() for c in pair], repeats
     )

@@ -29,6 +29,7 @@ from ._timing import (
     Rollout,
     all_finite,
     dinosaur_key,
+    engine_builders,
     ratio,
     side_by_side,
 )
@@ -272,15 +273,12 @@ def benchmark_case(
 ) -> dict[str, Any]:
     """Both models at one resolution and number of layers and time step ``dt`` (s), timed
     interleaved."""
-    builders: dict[str, Any] = {
-        "ngcm_lab": lambda: build_ngcm_lab(resolution, layers, dt, nsteps, dtype),
-    }
-    for impl in dinosaur_impls:
-        builders[dinosaur_key(impl)] = (
-            (lambda impl=impl: build_dinosaur(resolution, layers, dt, nsteps, impl))
-            if with_dinosaur
-            else None
-        )
+    builders = engine_builders(
+        lambda: build_ngcm_lab(resolution, layers, dt, nsteps, dtype),
+        lambda impl: build_dinosaur(resolution, layers, dt, nsteps, impl),
+        dinosaur_impls,
+        with_dinosaur,
+    )
     entry: dict[str, Any] = {
         "resolution": resolution,
         "layers": layers,

@@ -24,6 +24,7 @@ from ._timing import (
     Rollout,
     all_finite,
     dinosaur_key,
+    engine_builders,
     ratio,
     side_by_side,
 )
@@ -213,15 +214,12 @@ def benchmark_resolution(
     spec = RESOLUTIONS[resolution]
     dt = spec["dt"]
     nsteps = spec["nsteps"] if nsteps is None else nsteps
-    builders: dict[str, Any] = {
-        "ngcm_lab": lambda: build_ngcm_lab(resolution, dt, nsteps, dtype),
-    }
-    for impl in dinosaur_impls:
-        builders[dinosaur_key(impl)] = (
-            (lambda impl=impl: build_dinosaur(resolution, dt, nsteps, impl))
-            if with_dinosaur
-            else None
-        )
+    builders = engine_builders(
+        lambda: build_ngcm_lab(resolution, dt, nsteps, dtype),
+        lambda impl: build_dinosaur(resolution, dt, nsteps, impl),
+        dinosaur_impls,
+        with_dinosaur,
+    )
     entry: dict[str, Any] = {
         "grid_nlon_x_nlat": "{}x{}".format(*spec["grid"]),
         "dt_s": dt,
